@@ -1,0 +1,47 @@
+# buzzline: `make demo` to see it, `make test` to check it.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help install dev demo test lint data clean
+
+help:
+	@echo "make demo    - install (first run) and run the live demo (a window, or images in out/)"
+	@echo "make test    - install with dev tools and run the test suite"
+	@echo "make lint    - ruff"
+	@echo "make data    - write the sample data into data/"
+	@echo "make clean   - remove .venv, out/, logs/"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet -e ".[dev]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/buzzline demo $(ARGS)
+
+data: install
+	$(BIN)/buzzline data
+
+test: dev
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: dev
+	$(BIN)/ruff check buzzline producers consumers tests
+
+clean:
+	rm -rf $(VENV) out logs .pytest_cache

@@ -1,0 +1,104 @@
+"""Counting: messages per key (author, category), top-k, batches of N, mean per key."""
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, ClassVar
+
+from buzzline.analytics.base import Analytic, Event
+
+
+def top_k(counts: dict[str, int], k: int) -> list[tuple[str, int]]:
+    """The ``k`` largest counts (all when k <= 0), largest first, ties by name."""
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ranked if k <= 0 else ranked[:k]
+
+
+class Counts(Analytic):
+    """How many messages per value of ``field`` (``author`` gives the seed's bar chart)."""
+
+    def __init__(self, field: str = "author", top: int = 3) -> None:
+        self.field = field
+        self.top = top
+        self.name = f"{field}_counts"
+        self._get = attrgetter(field)
+        self._counts: Counter[str] = Counter()
+
+    def update(self, messages: Sequence[Any]) -> list[Event]:
+        self._counts.update(map(self._get, messages))
+        return []
+
+    def counts(self) -> dict[str, int]:
+        """A copy, safe to hand to another thread."""
+        return dict(self._counts)
+
+    def top_k(self, k: int | None = None) -> list[tuple[str, int]]:
+        return top_k(self._counts, self.top if k is None else k)
+
+    def result(self) -> dict[str, Any]:
+        return {
+            f"{self.field}_counts": dict(sorted(self._counts.items())),
+            f"top_{self.field}s": [name for name, _ in self.top_k()],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCompleted(Event):
+    number: int
+    messages: tuple[Any, ...]
+    level: ClassVar[int] = logging.DEBUG
+
+    def describe(self) -> str:
+        return f"batch {self.number} of {len(self.messages)} messages"
+
+
+class Batches(Analytic):
+    """Groups the stream into batches of ``size`` (the seed's "process 5 at a time")."""
+
+    name = "batches"
+
+    def __init__(self, size: int = 5) -> None:
+        if size < 1:
+            raise ValueError("batch size must be at least 1")
+        self.size = size
+        self.completed = 0
+        self._pending: list[Any] = []
+
+    def update(self, messages: Sequence[Any]) -> list[Event]:
+        self._pending.extend(messages)
+        events: list[Event] = []
+        while len(self._pending) >= self.size:
+            chunk, self._pending = self._pending[: self.size], self._pending[self.size :]
+            self.completed += 1
+            events.append(BatchCompleted(self.completed, tuple(chunk)))
+        return events
+
+    def result(self) -> dict[str, Any]:
+        return {"batch_size": self.size, "batches": self.completed,
+                "batch_pending": len(self._pending)}
+
+
+class MeanBy(Analytic):
+    """Mean of ``value_field`` per ``key_field`` (e.g. sentiment per category)."""
+
+    def __init__(self, key_field: str, value_field: str) -> None:
+        self.name = f"mean_{value_field}_by_{key_field}"
+        self._key = attrgetter(key_field)
+        self._value = attrgetter(value_field)
+        self._sums: dict[str, float] = {}
+        self._counts: Counter[str] = Counter()
+
+    def update(self, messages: Sequence[Any]) -> list[Event]:
+        for message in messages:
+            key = self._key(message)
+            self._sums[key] = self._sums.get(key, 0.0) + self._value(message)
+            self._counts[key] += 1
+        return []
+
+    def means(self) -> dict[str, float]:
+        return {k: self._sums[k] / n for k, n in self._counts.items()}
+
+    def result(self) -> dict[str, Any]:
+        return {self.name: {k: round(v, 4) for k, v in sorted(self.means().items())}}

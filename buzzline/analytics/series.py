@@ -1,0 +1,73 @@
+"""A bounded time series for the line chart: at most ``max_points``, halved (every other
+point dropped) when full, so memory stays flat however long the stream runs."""
+
+from array import array
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from buzzline.analytics.base import Analytic, Event
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def to_day_number(timestamp: str) -> float | None:
+    """Days since 1970-01-01 (matplotlib's date numbers), or None if not a timestamp."""
+    try:
+        moment = datetime.fromisoformat(timestamp.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.replace(tzinfo=None) - (moment.utcoffset() or (moment - moment))
+    return (moment - _EPOCH).total_seconds() / 86400.0
+
+
+class LineSeries(Analytic):
+    """(x, y) points: x is the reading's time as a date number, or its index if untimed."""
+
+    name = "series"
+
+    def __init__(self, max_points: int = 10_000, x_field: str = "timestamp",
+                 y_field: str = "temperature") -> None:
+        if max_points < 4:
+            raise ValueError("max_points must be at least 4")
+        self.max_points = max_points
+        self.x_field, self.y_field = x_field, y_field
+        self.x: array[float] = array("d")
+        self.y: array[float] = array("d")
+        self.timed: bool | None = None
+        self.seen = 0
+        self.last: tuple[float, float] | None = None
+
+    def update(self, messages: Sequence[Any]) -> list[Event]:
+        for message in messages:
+            x = to_day_number(getattr(message, self.x_field))
+            if self.timed is None:
+                self.timed = x is not None
+            if not self.timed or x is None:
+                x = float(self.seen)
+            y = float(getattr(message, self.y_field))
+            self.x.append(x)
+            self.y.append(y)
+            self.seen += 1
+            self.last = (x, y)
+            if len(self.x) >= self.max_points:
+                self.x, self.y = self.x[::2], self.y[::2]
+        return []
+
+    def x_of(self, timestamp: str) -> float:
+        """The x position of a reading's timestamp (for markers)."""
+        x = to_day_number(timestamp) if self.timed else None
+        return x if x is not None else float(self.seen - 1)
+
+    def points(self, last: int = 0) -> tuple[list[float], list[float]]:
+        """Copies of the points (the last ``last`` of them when > 0)."""
+        if last > 0:
+            return self.x[-last:].tolist(), self.y[-last:].tolist()
+        return self.x.tolist(), self.y.tolist()
+
+    def result(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"readings": self.seen}
+        if self.y:
+            out.update(min_value=min(self.y), max_value=max(self.y), last_value=self.y[-1])
+        return out

@@ -1,0 +1,70 @@
+"""The smoker's stall: over a full rolling window of N readings, max - min <= threshold.
+
+Emits ``StallStarted`` once when the condition becomes true and ``StallEnded`` once when it
+stops being true: not an alert per message.
+"""
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from buzzline.analytics.base import Analytic, Event
+
+
+@dataclass(frozen=True, slots=True)
+class StallStarted(Event):
+    timestamp: str
+    temperature: float
+    spread: float
+
+    def describe(self) -> str:
+        return f"stall started at {self.timestamp} ({self.temperature:.1f} °F)"
+
+
+@dataclass(frozen=True, slots=True)
+class StallEnded(Event):
+    timestamp: str
+    temperature: float
+
+    def describe(self) -> str:
+        return f"stall ended at {self.timestamp} ({self.temperature:.1f} °F)"
+
+
+def is_stall(window: Sequence[float], size: int, threshold: float) -> bool:
+    """The teaching project's rule: the window is full and its range is within the threshold."""
+    return len(window) >= size and max(window) - min(window) <= threshold
+
+
+class StallDetector(Analytic):
+    name = "stall"
+
+    def __init__(self, window_size: int = 10, threshold: float = 0.2) -> None:
+        self.window_size = window_size
+        self.threshold = threshold
+        self._window: deque[float] = deque(maxlen=window_size)
+        self.stalled = False
+        self.stalls: list[dict[str, Any]] = []  # {"start", "end", "temperature"}
+
+    def update(self, messages: Sequence[Any]) -> list[Event]:
+        events: list[Event] = []
+        for reading in messages:
+            self._window.append(reading.temperature)
+            now = is_stall(self._window, self.window_size, self.threshold)
+            if now and not self.stalled:
+                spread = max(self._window) - min(self._window)
+                events.append(StallStarted(reading.timestamp, reading.temperature, spread))
+                self.stalls.append({"start": reading.timestamp, "end": None,
+                                    "temperature": reading.temperature})
+            elif self.stalled and not now:
+                events.append(StallEnded(reading.timestamp, reading.temperature))
+                self.stalls[-1]["end"] = reading.timestamp
+            self.stalled = now
+        return events
+
+    def result(self) -> dict[str, Any]:
+        return {
+            "stalls": [dict(s) for s in self.stalls],
+            "stall_window_size": self.window_size,
+            "stall_threshold": self.threshold,
+        }

@@ -1,0 +1,56 @@
+"""An app ties a stream together: its topic, source, message type, analytics and charts."""
+
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from typing import Any
+
+from matplotlib.axes import Axes
+
+from buzzline.analytics import Pipeline
+from buzzline.charts.base import Chart
+from buzzline.clock import Clock
+from buzzline.messages import Message
+from buzzline.settings import Settings
+
+
+class App(ABC):
+    name: str
+    title: str
+    message_type: type[Message]
+    # the source ends by itself (a CSV file); others run until a count or Ctrl-C
+    finite: bool = False
+    # panels this app draws on a dashboard
+    panels: int = 1
+
+    @abstractmethod
+    def topic(self, settings: Settings) -> str: ...
+
+    @abstractmethod
+    def interval(self, settings: Settings) -> float: ...
+
+    @abstractmethod
+    def group(self, settings: Settings) -> str: ...
+
+    @abstractmethod
+    def source(
+        self, settings: Settings, rng: random.Random, clock: Clock, count: int | None
+    ) -> Iterator[Message]: ...
+
+    def key(self, message: Message) -> bytes | None:
+        """The Kafka key (keeps per-key order across partitions); None for no key."""
+        return None
+
+    @abstractmethod
+    def pipeline(self, settings: Settings, clock: Clock) -> Pipeline: ...
+
+    @abstractmethod
+    def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
+        """Charts drawn from ``pipeline`` on ``axes`` (``self.panels`` of them)."""
+
+    def summary(self, pipeline: Pipeline) -> dict[str, Any]:
+        return pipeline.result()
+
+    def headline(self, summary: dict[str, Any]) -> str:
+        """One line for the end-of-run report."""
+        return f"{summary.get('messages', 0):,} messages"

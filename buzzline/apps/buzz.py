@@ -1,0 +1,77 @@
+"""The buzz apps: "basic" (generated messages, the file pair) and "json" (a JSON array file,
+looped; the Kafka pair). Both draw messages per author."""
+
+import logging
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from matplotlib.axes import Axes
+
+from buzzline.analytics import Batches, Counts, Pipeline, Totals
+from buzzline.apps.base import App
+from buzzline.charts.bar import BarChart
+from buzzline.charts.base import Chart
+from buzzline.clock import Clock
+from buzzline.messages import Buzz, Message
+from buzzline.settings import Settings
+from buzzline.sources.buzz import generate_buzz, read_buzz_file
+from buzzline.sources.sample_data import write_buzz_json
+
+log = logging.getLogger(__name__)
+
+
+class BuzzApp(App):
+    message_type = Buzz
+
+    def interval(self, settings: Settings) -> float:
+        return settings.buzz_interval_seconds
+
+    def group(self, settings: Settings) -> str:
+        return settings.buzz_consumer_group_id
+
+    def key(self, message: Message) -> bytes | None:
+        return message.author.encode()  # type: ignore[attr-defined]
+
+    def pipeline(self, settings: Settings, clock: Clock) -> Pipeline:
+        return Pipeline({
+            "authors": Counts("author", top=3),
+            "batches": Batches(settings.batch_size),
+            "totals": Totals(clock),
+        })
+
+    def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
+        return [BarChart(axes[0], pipeline["authors"].counts, title=self.title,
+                         top_k=settings.top_k)]
+
+    def headline(self, summary: dict[str, Any]) -> str:
+        counts = ", ".join(f"{a} {n}" for a, n in summary.get("author_counts", {}).items())
+        return f"{summary.get('messages', 0):,} messages ({counts})"
+
+
+class BasicApp(BuzzApp):
+    name = "basic"
+    title = "Basic: messages per author"
+
+    def topic(self, settings: Settings) -> str:
+        return settings.basic_topic
+
+    def source(self, settings: Settings, rng: random.Random, clock: Clock,
+               count: int | None) -> Iterator[Message]:
+        return generate_buzz(rng, count)
+
+
+class JsonApp(BuzzApp):
+    name = "json"
+    title = "JSON: messages per author"
+
+    def topic(self, settings: Settings) -> str:
+        return settings.buzz_topic
+
+    def source(self, settings: Settings, rng: random.Random, clock: Clock,
+               count: int | None) -> Iterator[Message]:
+        path = settings.buzz_json_file
+        if not path.exists() and path == Settings().buzz_json_file:
+            log.info("no %s yet: writing buzzline's sample buzz messages there", path)
+            write_buzz_json(path, rng)
+        return read_buzz_file(path, count)

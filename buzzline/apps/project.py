@@ -1,0 +1,56 @@
+"""The "project" app: richer messages (category, sentiment...); messages per category."""
+
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from matplotlib.axes import Axes
+
+from buzzline.analytics import Counts, MeanBy, Pipeline, Totals
+from buzzline.apps.base import App
+from buzzline.charts.bar import BarChart
+from buzzline.charts.base import Chart
+from buzzline.clock import Clock
+from buzzline.messages import Message, ProjectMessage
+from buzzline.settings import Settings
+from buzzline.sources.project import generate_project
+
+CATEGORY_COLORS = ("#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#7f7f7f")
+
+
+class ProjectApp(App):
+    name = "project"
+    title = "Project: messages per category"
+    message_type = ProjectMessage
+
+    def topic(self, settings: Settings) -> str:
+        return settings.project_topic
+
+    def interval(self, settings: Settings) -> float:
+        return settings.project_interval_seconds
+
+    def group(self, settings: Settings) -> str:
+        return settings.project_consumer_group_id
+
+    def key(self, message: Message) -> bytes | None:
+        return message.author.encode()  # type: ignore[attr-defined]
+
+    def source(self, settings: Settings, rng: random.Random, clock: Clock,
+               count: int | None) -> Iterator[Message]:
+        return generate_project(rng, clock, count)
+
+    def pipeline(self, settings: Settings, clock: Clock) -> Pipeline:
+        return Pipeline({
+            "categories": Counts("category", top=3),
+            "authors": Counts("author", top=3),
+            "sentiment": MeanBy("category", "sentiment"),
+            "totals": Totals(clock),
+        })
+
+    def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
+        return [BarChart(axes[0], pipeline["categories"].counts, title=self.title,
+                         xlabel="Category", colors=CATEGORY_COLORS, top_k=settings.top_k)]
+
+    def headline(self, summary: dict[str, Any]) -> str:
+        counts = ", ".join(f"{c} {n}" for c, n in summary.get("category_counts", {}).items())
+        return f"{summary.get('messages', 0):,} messages ({counts})"

@@ -1,0 +1,73 @@
+"""The "csv" app: smoker temperatures from a CSV, a live line chart with stall markers."""
+
+import logging
+import random
+from collections.abc import Iterator
+from typing import Any
+
+from matplotlib.axes import Axes
+
+from buzzline.analytics import LineSeries, Pipeline, StallDetector, Totals
+from buzzline.apps.base import App
+from buzzline.charts.base import Chart
+from buzzline.charts.line import LineChart, LineSnapshot
+from buzzline.clock import Clock
+from buzzline.messages import Message, SmokerReading
+from buzzline.settings import Settings
+from buzzline.sources.sample_data import write_smoker_csv
+from buzzline.sources.smoker import read_smoker_csv
+
+log = logging.getLogger(__name__)
+
+
+class SmokerApp(App):
+    name = "csv"
+    title = "Smoker: temperature vs. time"
+    message_type = SmokerReading
+    finite = True
+
+    def topic(self, settings: Settings) -> str:
+        return settings.smoker_topic
+
+    def interval(self, settings: Settings) -> float:
+        return settings.smoker_interval_seconds
+
+    def group(self, settings: Settings) -> str:
+        return settings.smoker_consumer_group_id
+
+    def source(self, settings: Settings, rng: random.Random, clock: Clock,
+               count: int | None) -> Iterator[Message]:
+        path = settings.smoker_csv_file
+        if not path.exists() and path == Settings().smoker_csv_file:
+            log.info("no %s yet: writing buzzline's sample smoker profile there", path)
+            write_smoker_csv(path, rng)
+        return read_smoker_csv(path, count)
+
+    def pipeline(self, settings: Settings, clock: Clock) -> Pipeline:
+        return Pipeline({
+            "stall": StallDetector(settings.smoker_rolling_window_size,
+                                   settings.smoker_stall_threshold_f),
+            "series": LineSeries(settings.max_points),
+            "totals": Totals(clock),
+        })
+
+    def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
+        series: LineSeries = pipeline["series"]
+        stall: StallDetector = pipeline["stall"]
+
+        def data() -> LineSnapshot:
+            x, y = series.points(settings.line_window)
+            markers = [(series.x_of(s["start"]), s["temperature"], f"Stall {s['start'][-8:-3]}")
+                       for s in stall.stalls]
+            status = ""
+            if series.last is not None:
+                state = "STALLED" if stall.stalled else "cooking"
+                status = f"{series.last[1]:.1f} °F · {state}"
+            return LineSnapshot(x, y, markers, status, bool(series.timed))
+
+        return [LineChart(axes[0], data, title=self.title, window=settings.line_window)]
+
+    def headline(self, summary: dict[str, Any]) -> str:
+        stalls = "; ".join(f"{s['start']} to {s['end'] or 'end of stream'}"
+                           for s in summary.get("stalls", [])) or "none"
+        return f"{summary.get('messages', 0):,} readings, stalls: {stalls}"

@@ -1,0 +1,88 @@
+"""Bar chart of counts per key (messages per author, per category), top-k optional."""
+
+from collections.abc import Callable, Sequence
+
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
+from matplotlib.text import Text
+
+from buzzline.charts.base import DEFAULT_COLORS, Chart, grow_limit
+
+
+class BarChart(Chart):
+    """Bars keep their positions while the set of keys is unchanged; heights are set in place.
+
+    ``counts`` returns the current {key: count} (called under the lock). ``top_k`` > 0 shows
+    only the k largest, ranked; otherwise every key in name order.
+    """
+
+    def __init__(
+        self,
+        ax: Axes,
+        counts: Callable[[], dict[str, int]],
+        title: str = "Messages per author",
+        xlabel: str = "Author",
+        ylabel: str = "Messages",
+        colors: Sequence[str] = DEFAULT_COLORS,
+        top_k: int = 0,
+    ) -> None:
+        super().__init__(ax, title)
+        self._counts = counts
+        self.colors = tuple(colors) or DEFAULT_COLORS
+        self.top_k = top_k
+        self.keys: list[str] = []
+        self.bars: BarContainer | None = None
+        self.labels: list[Text] = []
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_ylim(0, 10)
+        ax.grid(axis="y", alpha=0.3)
+        self._total = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top",
+                              fontsize=9, color="0.3", animated=True)
+
+    def snapshot(self) -> list[tuple[str, int]]:
+        items = self._counts().items()
+        if self.top_k > 0:
+            return sorted(items, key=lambda kv: (-kv[1], kv[0]))[: self.top_k]
+        return sorted(items)
+
+    def render(self, snap: list[tuple[str, int]]) -> bool:
+        keys = [k for k, _ in snap]
+        heights = [v for _, v in snap]
+        changed = keys != self.keys
+        if changed:
+            self._rebuild(keys)
+        for rect, label, height in zip(self.bars or (), self.labels, heights, strict=True):
+            rect.set_height(height)
+            label.set_y(height)
+            label.set_text(f"{height:,}")
+        top = grow_limit(self.ax.get_ylim()[1], max(heights, default=0) * 1.08)
+        if top is not None:
+            self.ax.set_ylim(0, top)
+            changed = True
+        prefix = f"top {self.top_k}: " if self.top_k else ""
+        self._total.set_text(f"{prefix}{sum(heights):,} messages")
+        return changed
+
+    def _rebuild(self, keys: list[str]) -> None:
+        if self.bars is not None:
+            self.bars.remove()
+        for label in self.labels:
+            label.remove()
+        colors = [self.colors[i % len(self.colors)] for i in range(len(keys))]
+        self.bars = self.ax.bar(range(len(keys)), [0] * len(keys), color=colors, animated=True)
+        self.labels = [
+            self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=9, animated=True)
+            for i in range(len(keys))
+        ]
+        self.ax.set_xticks(range(len(keys)), keys)
+        self.ax.set_xlim(-0.6, max(len(keys), 1) - 0.4)
+        self.keys = keys
+
+    def heights(self) -> dict[str, float]:
+        """What the bars show now, read back from the artists."""
+        return {k: r.get_height() for k, r in zip(self.keys, self.bars or (), strict=True)}
+
+    def artists(self) -> list[Artist]:
+        return [*(self.bars or ()), *self.labels, self._total]

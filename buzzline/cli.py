@@ -1,0 +1,216 @@
+"""The ``buzzline`` command: produce, consume, demo, data."""
+
+import logging
+import random
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+import orjson
+
+from buzzline import __version__
+from buzzline.apps import APPS, get_app
+from buzzline.charts.writers import WRITERS
+from buzzline.engine.consume import ConsumeJob
+from buzzline.engine.produce import ProduceJob
+from buzzline.engine.session import Session, ViewOptions
+from buzzline.errors import BuzzlineError
+from buzzline.logs import configure_logging
+from buzzline.settings import Settings, load_settings
+from buzzline.sources.sample_data import write_sample_data
+from buzzline.transports import TRANSPORTS, create_transport
+
+log = logging.getLogger("buzzline.cli")
+DEMO_APPS = ("basic", "json", "csv", "project")
+
+
+def _settings(ctx: click.Context, **overrides: Any) -> Settings:
+    """Build the one settings object for this command and set up logging from it."""
+    root = ctx.find_root().params
+    settings = load_settings(env_file=root["env_file"], log_level=root["log_level"], **overrides)
+    configure_logging(settings.log_level, settings.log_dir)
+    return settings
+
+
+def transport_option(f: Any) -> Any:
+    return click.option("--transport", "-t", type=click.Choice(TRANSPORTS.names()), default=None,
+                        help="Where messages travel [default: BUZZLINE_TRANSPORT or file].")(f)
+
+
+def view_options(f: Any) -> Any:
+    options = [
+        click.option("--output", "-o", "output_dir", type=click.Path(path_type=Path),
+                     help="Write chart images to DIR (headless); the last one stays."),
+        click.option("--format", "image_format", type=click.Choice(WRITERS.names()),
+                     default="png", show_default=True, help="Image format for --output."),
+        click.option("--display", type=click.Choice(["auto", "window", "headless"]), default=None,
+                     help="Window or image files [default: auto: a window if there is a display]."),
+        click.option("--fps", type=float, default=None, help="Chart frames per second [10]."),
+        click.option("--duration", type=float, default=None,
+                     help="Stop after SECONDS (saving the last chart)."),
+        click.option("--summary-json", type=click.Path(path_type=Path),
+                     help="Write the final analytics as JSON to PATH."),
+        click.option("--no-chart", is_flag=True, help="Count only, draw nothing."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="buzzline")
+@click.option("--env-file", type=click.Path(path_type=Path), default=Path(".env"),
+              show_default=True, help="Settings file (environment variables win over it).")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"],
+              case_sensitive=False), default=None, help="Log level [INFO].")
+def cli(env_file: Path, log_level: str | None) -> None:
+    """Stream messages through a file or Kafka, with live analytics and live charts."""
+
+
+@cli.command()
+@click.argument("app", type=click.Choice(APPS.names()))
+@transport_option
+@click.option("--topic", help="Topic (file data/TOPIC.jsonl) [default: the app's setting].")
+@click.option("--interval", type=float, help="Seconds between messages [the app's setting].")
+@click.option("--count", type=click.IntRange(min=1), help="Stop after N messages.")
+@click.option("--input", "input_path", type=click.Path(path_type=Path),
+              help="Read this file (json: a JSON array of buzz messages; csv: timestamp,temperature).")
+@click.option("--seed", type=int, help="Random seed for generated messages.")
+@click.pass_context
+def produce(ctx: click.Context, app: str, transport: str | None, topic: str | None,
+            interval: float | None, count: int | None, input_path: Path | None,
+            seed: int | None) -> None:
+    """Send APP's messages to a topic."""
+    files = {"json": "buzz_json_file", "csv": "smoker_csv_file"}
+    extra = {files[app]: input_path} if input_path and app in files else {}
+    settings = _settings(ctx, transport=transport, **extra)
+    the_app = get_app(app)
+    job = ProduceJob(the_app, settings, create_transport(settings.transport, settings),
+                     topic or the_app.topic(settings),
+                     the_app.interval(settings) if interval is None else interval,
+                     count=count, rng=random.Random(seed))
+    session = Session([job], [], ViewOptions(title=the_app.title, image_name=app, charts=False))
+    session.run()
+    click.echo(f"{app}: sent {job.sent:,} messages to {settings.transport} topic '{job.topic}'")
+
+
+@cli.command()
+@click.argument("app", type=click.Choice(APPS.names()))
+@transport_option
+@click.option("--topic", help="Topic [default: the app's setting].")
+@click.option("--from-beginning", is_flag=True, help="Read what is already there too.")
+@click.option("--count", type=click.IntRange(min=1), help="Stop after N messages.")
+@click.option("--idle-exit", type=float, help="Stop when no message came for SECONDS.")
+@click.option("--top-k", type=click.IntRange(min=0), help="Bar charts show the top K only.")
+@click.option("--line-window", type=click.IntRange(min=0), help="Line chart shows the last N.")
+@click.option("--title", help="Chart title.")
+@view_options
+@click.pass_context
+def consume(ctx: click.Context, app: str, transport: str | None, topic: str | None,
+            from_beginning: bool, count: int | None, idle_exit: float | None,
+            top_k: int | None, line_window: int | None, title: str | None,
+            **view: Any) -> None:
+    """Read APP's messages, keep live analytics and draw its live chart."""
+    settings = _settings(ctx, transport=transport, top_k=top_k, line_window=line_window,
+                         fps=view["fps"], display=view["display"])
+    the_app = get_app(app)
+    job = ConsumeJob(the_app, settings, create_transport(settings.transport, settings),
+                     topic or the_app.topic(settings),
+                     start="beginning" if from_beginning else "end", count=count,
+                     idle_exit=idle_exit)
+    summaries = _run_session([], [job], view, settings, title or the_app.title, app)
+    click.echo(f"{app}: {the_app.headline(summaries[0])}")
+    _write_summary(view["summary_json"], summaries[0])
+
+
+@cli.command()
+@transport_option
+@click.option("--count", type=click.IntRange(min=1), default=None,
+              help="Buzz messages per stream [300 headless; endless in a window].")
+@click.option("--interval", type=float, default=0.015, show_default=True,
+              help="Seconds between messages of each stream (accelerated).")
+@click.option("--seed", type=int, help="Random seed for generated messages.")
+@view_options
+@click.pass_context
+def demo(ctx: click.Context, transport: str | None, count: int | None, interval: float,
+         seed: int | None, **view: Any) -> None:
+    """Run every app's producer and consumer together with a dashboard of all charts."""
+    settings = _settings(ctx, transport=transport, fps=view["fps"], display=view["display"])
+    rng = random.Random(seed)
+    write_sample_data(settings.buzz_json_file, settings.smoker_csv_file, rng)
+    the_transport = create_transport(settings.transport, settings)
+    from buzzline.charts.display import resolve_display
+
+    mode, _ = resolve_display(settings.display, view["output_dir"])
+    if view["no_chart"]:
+        mode = "headless"
+    per_stream = count if count is not None else (None if mode == "window" else 300)
+    consumers, producers = [], []
+    for name in DEMO_APPS:
+        app = get_app(name)
+        topic = app.topic(settings)
+        consumers.append(ConsumeJob(app, settings, the_transport, topic, start="end"))
+        producers.append(ProduceJob(app, settings, the_transport, topic, interval,
+                                    count=None if app.finite else per_stream,
+                                    rng=random.Random(rng.random())))
+    summaries = _run_session(producers, consumers, view, settings, "buzzline demo", "demo")
+    for summary, job in zip(summaries, consumers, strict=True):
+        click.echo(f"{job.app.name:>8}: {job.app.headline(summary)}")
+    _write_summary(view["summary_json"], {"apps": {s["app"]: s for s in summaries}})
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite existing sample files.")
+@click.option("--seed", type=int, default=None, help="Random seed.")
+@click.pass_context
+def data(ctx: click.Context, force: bool, seed: int | None) -> None:
+    """Write buzzline's sample data (buzz.json, smoker_temps.csv) into the data folder."""
+    settings = _settings(ctx)
+    written = write_sample_data(settings.buzz_json_file, settings.smoker_csv_file,
+                                random.Random(seed), overwrite=force)
+    for path in written:
+        click.echo(f"wrote {path}")
+    if not written:
+        click.echo("sample data already there (use --force to rewrite)")
+
+
+def _run_session(producers: list, consumers: list, view: dict[str, Any], settings: Settings,
+                 title: str, image_name: str) -> list[dict[str, Any]]:
+    options = ViewOptions(
+        title=title, image_name=image_name, output_dir=view["output_dir"],
+        display=settings.display, image_format=view["image_format"], fps=settings.fps,
+        save_every=settings.save_every_seconds, charts=not view["no_chart"],
+        duration=view["duration"])
+    session = Session(producers, consumers, options)
+    summaries = session.run()
+    image = session.saved_image()
+    if image is not None:
+        click.echo(f"chart: {image}")
+    if session.view is not None:
+        for summary in summaries:
+            summary["chart"] = dict(session.view.stats(), image=str(image) if image else None)
+    return summaries
+
+
+def _write_summary(path: Path | None, summary: dict[str, Any]) -> None:
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Entry point: one line and exit code 2 for an error the user can fix; 0 on Ctrl-C."""
+    try:
+        code = cli.main(args=argv, prog_name="buzzline", standalone_mode=False)
+    except click.exceptions.Abort:
+        code = 0
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except BuzzlineError as exc:
+        click.echo(f"buzzline: error: {exc}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        code = 0
+    sys.exit(code if isinstance(code, int) else 0)

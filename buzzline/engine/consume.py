@@ -1,0 +1,111 @@
+"""A consumer job: batches from a transport, decoded, folded into the app's analytics.
+
+It runs in its own thread; the chart frame loop reads the analytics under ``lock``. Bad
+messages are counted and logged in one line each (the first ones, then every 1000th);
+they never stop the consumer.
+"""
+
+import logging
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from buzzline.apps.base import App
+from buzzline.clock import Clock, SystemClock
+from buzzline.messages import decode_many
+from buzzline.settings import Settings
+from buzzline.transports.base import StartAt, Transport
+
+log = logging.getLogger(__name__)
+LOGGED_REJECTIONS = 20
+
+
+@dataclass
+class ConsumeJob:
+    app: App
+    settings: Settings
+    transport: Transport
+    topic: str
+    start: StartAt = "end"
+    count: int | None = None
+    idle_exit: float | None = None
+    clock: Clock = field(default_factory=SystemClock)
+    stop: threading.Event = field(default_factory=threading.Event)
+    # set by the caller when no more messages will come (producers finished)
+    input_done: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def __post_init__(self) -> None:
+        self.pipeline = self.app.pipeline(self.settings, self.clock)
+        self.totals = self.pipeline["totals"]
+        self.rejections: Counter[str] = Counter()
+        self.positions: dict[int, int] = {}
+        self._consumer = self.transport.consumer(
+            self.topic, group=self.app.group(self.settings), start=self.start)
+
+    def run(self) -> None:
+        last_message = time.monotonic()
+        max_bytes = self.settings.max_message_bytes
+        try:
+            with self._consumer as consumer:
+                while not self.stop.is_set():
+                    limit = 10_000 if self.count is None else min(10_000, self.count - self.seen)
+                    batch = consumer.poll(max_messages=max(limit, 1), timeout=0.1)
+                    if batch.values:
+                        good, bad = decode_many(self.app.message_type, batch.values, max_bytes)
+                        with self.lock:
+                            events = self.pipeline.update(good)
+                            self.totals.add(0, len(bad))
+                            self.positions = batch.positions
+                        consumer.commit(batch.positions)
+                        self._report(events, bad)
+                        last_message = time.monotonic()
+                    if self.count is not None and self.seen >= self.count:
+                        break
+                    if batch.caught_up and self.input_done.is_set():
+                        break
+                    if self.idle_exit is not None and time.monotonic() - last_message >= self.idle_exit:
+                        log.info("%s: no message for %ss, stopping", self.app.name, self.idle_exit)
+                        break
+        except BaseException as exc:
+            self.error = exc
+            raise
+        finally:
+            self.done.set()
+
+    def run_quietly(self) -> None:
+        try:
+            self.run()
+        except BaseException:  # noqa: BLE001 - handed to the main thread, which re-raises
+            self.stop.set()
+
+    @property
+    def seen(self) -> int:
+        return self.totals.messages + self.totals.rejected
+
+    def _report(self, events: list, bad: list) -> None:
+        for event in events:
+            log.log(event.level, "%s: %s", self.app.name, event.describe())
+        for rejected in bad:
+            self.rejections[rejected.reason.split(":")[0]] += 1
+            n = self.totals.rejected
+            if n <= LOGGED_REJECTIONS or n % 1000 == 0:
+                preview = rejected.raw[:80].decode("utf-8", "replace")
+                log.warning("%s: rejected message (%s): %s", self.app.name, rejected.reason,
+                            preview)
+
+    def summary(self, transport_name: str) -> dict[str, Any]:
+        with self.lock:
+            out = {"app": self.app.name, "transport": transport_name, "topic": self.topic}
+            out.update(self.app.summary(self.pipeline))
+            out["rejected_reasons"] = dict(self.rejections)
+            out["positions"] = {str(k): v for k, v in self.positions.items()}
+        return out
+
+    def status(self) -> str:
+        return (f"{self.app.name}: {self.totals.messages:,} msgs · {self.totals.rate():,.0f}/s"
+                f" · {self.totals.rejected:,} rejected")

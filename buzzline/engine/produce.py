@@ -1,0 +1,61 @@
+"""A producer job: messages from an app's source, encoded and sent at the app's interval."""
+
+import logging
+import random
+import threading
+from dataclasses import dataclass, field
+
+from buzzline.apps.base import App
+from buzzline.clock import Clock, SystemClock
+from buzzline.settings import Settings
+from buzzline.transports.base import Transport
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ProduceJob:
+    app: App
+    settings: Settings
+    transport: Transport
+    topic: str
+    interval: float
+    count: int | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
+    clock: Clock = field(default_factory=SystemClock)
+    rng: random.Random = field(default_factory=random.Random)
+    sent: int = 0
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def run(self) -> int:
+        """Send until the source ends, ``count`` is reached or ``stop`` is set; flush at the end."""
+        try:
+            source = self.app.source(self.settings, self.rng, self.clock, self.count)
+            log.info("producing %s messages to %s '%s' every %ss", self.app.name,
+                     self.transport.describe(), self.topic, self.interval)
+            with self.transport.producer(self.topic) as producer:
+                for message in source:
+                    if self.stop.is_set():
+                        break
+                    producer.send(message.encode(), key=self.app.key(message))
+                    self.sent += 1
+                    log.debug("sent %s", message)
+                    if self.interval > 0:
+                        producer.flush()
+                        if self.stop.wait(self.interval):
+                            break
+            log.info("%s producer sent %s messages", self.app.name, f"{self.sent:,}")
+            return self.sent
+        except BaseException as exc:
+            self.error = exc
+            raise
+        finally:
+            self.done.set()
+
+    def run_quietly(self) -> None:
+        """Thread target: errors are kept in ``self.error`` for the main thread to report."""
+        try:
+            self.run()
+        except BaseException:  # noqa: BLE001 - handed to the main thread, which re-raises
+            self.stop.set()

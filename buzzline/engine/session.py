@@ -1,0 +1,142 @@
+"""A session runs producer and consumer jobs in threads and the chart frame loop in the main
+thread, until the streams end, a count or duration is reached, the window closes or the user
+presses Ctrl-C / sends SIGTERM. Then it flushes, closes, saves the last chart and reports."""
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from buzzline.charts.display import resolve_display
+from buzzline.charts.figure import make_figure
+from buzzline.charts.view import ChartGroup, LiveView
+from buzzline.charts.writers import WRITERS
+from buzzline.engine.consume import ConsumeJob
+from buzzline.engine.produce import ProduceJob
+from buzzline.engine.status import StatusLine
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ViewOptions:
+    title: str
+    image_name: str
+    output_dir: Path | None = None
+    display: str = "auto"
+    image_format: str = "png"
+    fps: float = 10.0
+    save_every: float = 2.0
+    charts: bool = True
+    duration: float | None = None
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Ctrl-C and SIGTERM set ``stop`` (a second Ctrl-C interrupts at once)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        if stop.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        log.info("stopping (%s): flushing and saving", signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+class Session:
+    def __init__(self, producers: Sequence[ProduceJob], consumers: Sequence[ConsumeJob],
+                 options: ViewOptions) -> None:
+        self.producers, self.consumers, self.options = list(producers), list(consumers), options
+        self.stop = threading.Event()
+        for job in [*self.producers, *self.consumers]:
+            job.stop = self.stop
+        self.view: LiveView | None = None
+        self.mode = "none"
+        self._deadline = time.monotonic() + options.duration if options.duration else None
+
+    def _producers_done(self) -> bool:
+        return all(job.done.is_set() for job in self.producers)
+
+    def _check(self) -> None:
+        if self.producers and self._producers_done():
+            for job in self.consumers:
+                job.input_done.set()
+        if self._deadline is not None and time.monotonic() >= self._deadline:
+            self.stop.set()
+        if any(job.error is not None for job in [*self.producers, *self.consumers]):
+            self.stop.set()
+
+    def finished(self) -> bool:
+        self._check()
+        if self.consumers:
+            return all(job.done.is_set() for job in self.consumers)
+        return self._producers_done()
+
+    def status(self) -> str:
+        parts = [job.status() for job in self.consumers]
+        if not parts:
+            parts = [f"{job.app.name}: {job.sent:,} sent" for job in self.producers]
+        return " | ".join(parts)
+
+    def _make_view(self) -> LiveView | None:
+        opts = self.options
+        if not opts.charts or not self.consumers:
+            return None
+        self.mode, backend = resolve_display(opts.display, opts.output_dir)
+        panels = sum(job.app.panels for job in self.consumers)
+        fig, axes = make_figure(panels, opts.title, backend)
+        groups, at = [], 0
+        for job in self.consumers:
+            charts = job.app.charts(job.pipeline, axes[at: at + job.app.panels], job.settings)
+            groups.append(ChartGroup(job.lock, charts))
+            at += job.app.panels
+        output = opts.output_dir or (None if self.mode == "window" else Path("out"))
+        writer = WRITERS.get(opts.image_format)(output, opts.image_name) if output else None
+        return LiveView(fig, groups, opts.fps, self.stop, self.finished, writer,
+                        opts.save_every)
+
+    def run(self) -> list[dict[str, Any]]:
+        self.view = self._make_view()
+        threads = [threading.Thread(target=job.run_quietly, name=f"consume-{job.app.name}",
+                                    daemon=True) for job in self.consumers]
+        threads += [threading.Thread(target=job.run_quietly, name=f"produce-{job.app.name}",
+                                     daemon=True) for job in self.producers]
+        with stop_on_signals(self.stop), StatusLine(self.status) as status:
+            for thread in threads:
+                thread.start()
+            try:
+                if self.view is None:
+                    while not self.finished() and not self.stop.wait(0.1):
+                        status.tick()
+                else:
+                    self.view.on_frame = status.tick
+                    if self.mode == "window":
+                        self.view.run_window()
+                    else:
+                        self.view.run_headless()
+            finally:
+                self.stop.set()
+                for thread in threads:
+                    thread.join(timeout=30)
+        for job in [*self.producers, *self.consumers]:
+            if job.error is not None:
+                raise job.error
+        return [job.summary(job.transport.name) for job in self.consumers]
+
+    def saved_image(self) -> Path | None:
+        writer = self.view.writer if self.view else None
+        return writer.png_path if writer and writer.png_path.exists() else None

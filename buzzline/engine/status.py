@@ -1,0 +1,46 @@
+"""A one-line status (messages, msgs/s, rejected) refreshed in place on a terminal, or logged
+every ``log_every`` seconds when stderr is not a terminal."""
+
+import logging
+import time
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.live import Live
+from rich.text import Text
+
+log = logging.getLogger("buzzline.status")
+
+
+class StatusLine:
+    def __init__(self, render: Callable[[], str], console: Console | None = None,
+                 refresh_every: float = 0.25, log_every: float = 10.0) -> None:
+        self.render = render
+        self.console = console or Console(stderr=True)
+        self.refresh_every = refresh_every
+        self.log_every = log_every
+        self._live: Live | None = None
+        self._last = 0.0
+
+    def __enter__(self) -> "StatusLine":
+        if self.console.is_terminal:
+            self._live = Live(Text(""), console=self.console, auto_refresh=False,
+                              transient=False, redirect_stdout=False, redirect_stderr=False)
+            self._live.__enter__()
+        return self
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if self._live is not None:
+            if now - self._last >= self.refresh_every:
+                self._last = now
+                self._live.update(Text(self.render()), refresh=True)
+        elif now - self._last >= self.log_every:
+            self._last = now
+            log.info("%s", self.render())
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.update(Text(self.render()), refresh=True)
+            self._live.__exit__(None, None, None)
+            self._live = None

@@ -1,0 +1,67 @@
+"""Logging: stderr plus a rotating ``logs/buzzline.log``; the user's name and home path are
+scrubbed from every line, and so is any secret registered with the filter."""
+
+import getpass
+import logging
+import logging.handlers
+import os
+from pathlib import Path
+
+FILE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class ScrubFilter(logging.Filter):
+    """Replaces the home path with ``~``, the user name with ``USER`` and secrets with ``***``."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        home = str(Path.home())
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = os.environ.get("USER", "")
+        self.replacements: list[tuple[str, str]] = [(s, "***") for s in secrets if s]
+        if home not in ("/", ""):
+            self.replacements.append((home, "~"))
+        if len(user) >= 3 and user != "root":
+            self.replacements.append((user, "USER"))
+
+    def scrub(self, text: str) -> str:
+        for old, new in self.replacements:
+            text = text.replace(old, new)
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = self.scrub(record.getMessage())
+        record.msg, record.args = message, None
+        if record.exc_info and record.exc_info[1] is not None:
+            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def configure_logging(level: str = "INFO", log_dir: Path | None = Path("logs"),
+                      secrets: tuple[str, ...] = ()) -> None:
+    """Set up the ``buzzline`` logger once per process (idempotent)."""
+    logger = logging.getLogger("buzzline")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+        handler.close()
+    logger.setLevel(level)
+    logger.propagate = False
+    scrub = ScrubFilter(secrets)
+    stderr = logging.StreamHandler()
+    stderr.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    stderr.addFilter(scrub)
+    logger.addHandler(stderr)
+    if log_dir is not None:
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            file = logging.handlers.RotatingFileHandler(
+                log_dir / "buzzline.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+        except OSError as exc:
+            logger.warning("cannot write logs to %s: %s", log_dir, exc.strerror)
+        else:
+            file.setFormatter(logging.Formatter(FILE_FORMAT))
+            file.addFilter(scrub)
+            logger.addHandler(file)

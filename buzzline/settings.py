@@ -1,0 +1,129 @@
+"""One typed settings object, built once: CLI options > environment > .env > defaults.
+
+The environment names are the teaching project's (``BUZZ_TOPIC``, ``SMOKER_STALL_THRESHOLD_F``...)
+plus buzzline's own ``BUZZLINE_*``. Nothing is read at import time.
+"""
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+from buzzline.errors import SettingsError
+
+
+def _env(name: str, default: Any, minimum: float | None = None, choices: tuple = ()) -> Any:
+    return field(default=default, metadata={"env": name, "min": minimum, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Kafka (the teaching project's names)
+    kafka_broker_address: str = _env("KAFKA_BROKER_ADDRESS", "localhost:9092")
+    # basic app: JSON lines appended to a file (the teaching project's buzz_live file)
+    basic_topic: str = _env("BASIC_TOPIC", "buzz_live")
+    # buzz (JSON) app
+    buzz_topic: str = _env("BUZZ_TOPIC", "buzzline_json")
+    buzz_interval_seconds: float = _env("BUZZ_INTERVAL_SECONDS", 3.0, minimum=0)
+    buzz_consumer_group_id: str = _env("BUZZ_CONSUMER_GROUP_ID", "buzz_group")
+    buzz_json_file: Path = _env("BUZZ_JSON_FILE", Path("data/buzz.json"))
+    # smoker (CSV) app
+    smoker_topic: str = _env("SMOKER_TOPIC", "smoker_csv")
+    smoker_interval_seconds: float = _env("SMOKER_INTERVAL_SECONDS", 5.0, minimum=0)
+    smoker_consumer_group_id: str = _env("SMOKER_CONSUMER_GROUP_ID", "smoker_group")
+    smoker_stall_threshold_f: float = _env("SMOKER_STALL_THRESHOLD_F", 0.2, minimum=0)
+    smoker_rolling_window_size: int = _env("SMOKER_ROLLING_WINDOW_SIZE", 10, minimum=2)
+    smoker_csv_file: Path = _env("SMOKER_CSV_FILE", Path("data/smoker_temps.csv"))
+    # project app
+    project_topic: str = _env("PROJECT_TOPIC", "project_json")
+    project_interval_seconds: float = _env("PROJECT_INTERVAL_SECONDS", 5.0, minimum=0)
+    project_consumer_group_id: str = _env("PROJECT_CONSUMER_GROUP_ID", "project_group")
+    # buzzline's own
+    transport: str = _env("BUZZLINE_TRANSPORT", "file")
+    data_dir: Path = _env("BUZZLINE_DATA_DIR", Path("data"))
+    output_dir: Path = _env("BUZZLINE_OUTPUT_DIR", Path("out"))
+    log_dir: Path = _env("BUZZLINE_LOG_DIR", Path("logs"))
+    log_level: str = _env(
+        "BUZZLINE_LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+    )
+    fps: float = _env("BUZZLINE_FPS", 10.0, minimum=0.1)
+    save_every_seconds: float = _env("BUZZLINE_SAVE_EVERY_SECONDS", 2.0, minimum=0.1)
+    top_k: int = _env("BUZZLINE_TOP_K", 0, minimum=0)
+    batch_size: int = _env("BUZZLINE_BATCH_SIZE", 5, minimum=1)
+    line_window: int = _env("BUZZLINE_LINE_WINDOW", 0, minimum=0)
+    max_points: int = _env("BUZZLINE_MAX_POINTS", 10_000, minimum=100)
+    max_message_bytes: int = _env("BUZZLINE_MAX_MESSAGE_BYTES", 1_048_576, minimum=64)
+    display: str = _env("BUZZLINE_DISPLAY", "auto", choices=("auto", "window", "headless"))
+
+    def with_overrides(self, **values: Any) -> "Settings":
+        """A copy with CLI options applied (None means: option not given)."""
+        given = {k: v for k, v in values.items() if v is not None}
+        for f in fields(self):
+            if f.name in given:
+                given[f.name] = _check(f, given[f.name], f"--{f.name.replace('_', '-')}")
+        return replace(self, **given)
+
+
+def _parse(f: Any, raw: str, where: str) -> Any:
+    kind = type(f.default) if f.default is not MISSING else str
+    text = raw.strip()
+    try:
+        if kind is bool:
+            value: Any = {"1": True, "true": True, "yes": True, "0": False, "false": False,
+                          "no": False}[text.lower()]
+        elif kind is int:
+            value = int(text)
+        elif kind is float:
+            value = float(text)
+        elif kind is Path or issubclass(kind, Path):
+            value = Path(os.path.expanduser(text))
+        else:
+            value = text.upper() if f.metadata.get("choices") == ("DEBUG", "INFO", "WARNING",
+                                                                  "ERROR") else text
+    except (ValueError, KeyError):
+        noun = {int: "a whole number", float: "a number", bool: "true or false"}.get(kind, kind)
+        raise SettingsError(f"{where}={raw!r} is not valid: expected {noun}") from None
+    return _check(f, value, where)
+
+
+def _check(f: Any, value: Any, where: str) -> Any:
+    minimum = f.metadata.get("min")
+    choices = f.metadata.get("choices")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SettingsError(f"{where}={value!r} is not valid: expected a finite number")
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{where}={value!r} is not valid: must be at least {minimum}")
+    if choices and value not in choices:
+        raise SettingsError(f"{where}={value!r} is not valid: choose one of {', '.join(choices)}")
+    if isinstance(value, str) and not value and f.default:
+        raise SettingsError(f"{where} is empty")
+    return value
+
+
+def env_names() -> dict[str, str]:
+    """Field name -> environment variable name."""
+    return {f.name: f.metadata["env"] for f in fields(Settings)}
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    env_file: str | Path | None = ".env",
+    **overrides: Any,
+) -> Settings:
+    """Build the settings once. Precedence: overrides > environ > env_file > defaults."""
+    environ = os.environ if environ is None else environ
+    from_file: dict[str, str | None] = {}
+    if env_file is not None and Path(env_file).is_file():
+        from_file = dotenv_values(env_file)
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        name = f.metadata["env"]
+        if name in environ:
+            values[f.name] = _parse(f, environ[name], name)
+        elif from_file.get(name) is not None:
+            values[f.name] = _parse(f, from_file[name] or "", name)
+    return Settings(**values).with_overrides(**overrides)

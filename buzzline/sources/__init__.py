@@ -1,0 +1,1 @@
+"""Sources: plain generators of messages, with their randomness and clock passed in."""

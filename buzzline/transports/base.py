@@ -1,0 +1,105 @@
+"""The transport interface: a transport makes producers and consumers for topics.
+
+A producer sends bytes (one encoded message each); a consumer yields batches of bytes with
+the positions they reach. Implementations: ``file`` (embedded default), ``memory`` (tests),
+``kafka``.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal, Self
+
+# Where a consumer without a saved position starts.
+StartAt = Literal["end", "beginning"]
+
+
+@dataclass(slots=True)
+class Batch:
+    """Messages read in one poll, and the positions after them.
+
+    ``positions`` maps a partition (0 for a file) to the position of the next unread message:
+    saving these and passing them back as ``start_positions`` resumes right after this batch.
+    ``caught_up`` is true when the consumer had nothing more to read at the time of the poll.
+    """
+
+    values: list[bytes] = field(default_factory=list)
+    positions: dict[int, int] = field(default_factory=dict)
+    caught_up: bool = False
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+class Producer(ABC):
+    """Sends messages to one topic. Use as a context manager: flush and close on exit."""
+
+    @abstractmethod
+    def send(self, value: bytes, key: bytes | None = None) -> None:
+        """Queue one message (bytes of one JSON object, no newline)."""
+
+    @abstractmethod
+    def flush(self, timeout: float | None = None) -> None:
+        """Make every queued message durable/visible to consumers."""
+
+    def close(self) -> None:
+        """Flush and release resources. Safe to call twice."""
+        self.flush()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Consumer(ABC):
+    """Reads one topic in batches. Use as a context manager: close on exit."""
+
+    @abstractmethod
+    def poll(self, max_messages: int = 10_000, timeout: float = 0.1) -> Batch:
+        """Return up to ``max_messages``, waiting up to ``timeout`` seconds for the first."""
+
+    def commit(self, positions: dict[int, int]) -> None:  # noqa: B027 - optional hook
+        """Record that everything before ``positions`` has been processed."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources. Safe to call twice."""
+
+    def batches(self, max_messages: int = 10_000, timeout: float = 0.1) -> Iterator[Batch]:
+        """Poll forever; empty batches are yielded too, so callers can check their stop flag."""
+        while True:
+            yield self.poll(max_messages, timeout)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Transport(ABC):
+    """Makes producers and consumers. One instance per process (or per test)."""
+
+    name: str = "?"
+
+    @abstractmethod
+    def producer(self, topic: str) -> Producer: ...
+
+    @abstractmethod
+    def consumer(
+        self,
+        topic: str,
+        *,
+        group: str,
+        start: StartAt = "end",
+        start_positions: dict[int, int] | None = None,
+    ) -> Consumer:
+        """A consumer of ``topic``. ``start_positions`` (saved from a Batch) wins over ``start``."""
+
+    def describe(self) -> str:
+        """Where messages go, for log lines (never includes secrets)."""
+        return self.name
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release shared resources."""

@@ -1,0 +1,1 @@
+"""The teaching project's consumer commands, as thin modules over buzzline."""

@@ -1,0 +1,1 @@
+"""The teaching project's producer commands, as thin modules over buzzline."""
