@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install dev demo test lint data clean
+.PHONY: help install dev demo test lint data clean images
 
 help:
 	@echo "make demo    - install (first run) and run the live demo (a window, or images in out/)"
@@ -45,3 +45,15 @@ lint: dev
 
 clean:
 	rm -rf $(VENV) out logs .pytest_cache
+
+# The README's pictures, made by buzzline itself (headless, in a scratch folder).
+images: install
+	rm -rf .images-tmp && mkdir -p .images-tmp docs/images
+	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING demo --seed 7 --output ../docs/images
+	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING produce basic --count 120 --interval 0 --seed 3
+	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING consume basic --from-beginning --count 120 --output ../docs/images
+	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING produce csv --interval 0
+	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING consume csv --from-beginning --count 240 --output ../docs/images
+	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING produce project --count 400 --interval 0 --seed 5
+	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING consume project --from-beginning --count 400 --top-k 5 --output ../docs/images
+	rm -rf .images-tmp

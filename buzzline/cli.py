@@ -75,7 +75,7 @@ def cli(env_file: Path, log_level: str | None) -> None:
 @click.option("--interval", type=float, help="Seconds between messages [the app's setting].")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after N messages.")
 @click.option("--input", "input_path", type=click.Path(path_type=Path),
-              help="Read this file (json: a JSON array of buzz messages; csv: timestamp,temperature).")
+              help="Input file (json: a JSON array of buzz messages; csv: timestamp,temperature).")
 @click.option("--seed", type=int, help="Random seed for generated messages.")
 @click.pass_context
 def produce(ctx: click.Context, app: str, transport: str | None, topic: str | None,
@@ -179,6 +179,7 @@ def _run_session(producers: list, consumers: list, view: dict[str, Any], setting
                  title: str, image_name: str) -> list[dict[str, Any]]:
     options = ViewOptions(
         title=title, image_name=image_name, output_dir=view["output_dir"],
+        default_output_dir=settings.output_dir,
         display=settings.display, image_format=view["image_format"], fps=settings.fps,
         save_every=settings.save_every_seconds, charts=not view["no_chart"],
         duration=view["duration"])
@@ -187,9 +188,6 @@ def _run_session(producers: list, consumers: list, view: dict[str, Any], setting
     image = session.saved_image()
     if image is not None:
         click.echo(f"chart: {image}")
-    if session.view is not None:
-        for summary in summaries:
-            summary["chart"] = dict(session.view.stats(), image=str(image) if image else None)
     return summaries
 
 

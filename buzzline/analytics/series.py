@@ -52,8 +52,17 @@ class LineSeries(Analytic):
             self.seen += 1
             self.last = (x, y)
             if len(self.x) >= self.max_points:
-                self.x, self.y = self.x[::2], self.y[::2]
+                self._halve()
         return []
+
+    def _halve(self) -> None:
+        """Drop every other point, keeping the first and the newest."""
+        odd = len(self.x) % 2 == 1
+        x, y = self.x[::2], self.y[::2]
+        if not odd:
+            x.append(self.x[-1])
+            y.append(self.y[-1])
+        self.x, self.y = x, y
 
     def x_of(self, timestamp: str) -> float:
         """The x position of a reading's timestamp (for markers)."""

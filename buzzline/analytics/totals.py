@@ -30,15 +30,21 @@ class Totals(Analytic):
         self.rejected += rejected
         now = self.clock.monotonic()
         self._marks.append((now, self.messages + self.rejected))
-        while len(self._marks) > 2 and now - self._marks[1][0] >= self.rate_window:
+        # keep one mark older than the window (the baseline) and the ones inside it
+        while len(self._marks) > 1 and now - self._marks[1][0] >= self.rate_window:
             self._marks.popleft()
 
     def rate(self) -> float:
-        """Messages (accepted or not) per second over the recent window."""
+        """Messages (accepted or not) per second over the last ``rate_window`` seconds."""
         now = self.clock.monotonic()
+        total = self.messages + self.rejected
+        since = now - self.rate_window
+        before = [(t, n) for t, n in self._marks if t <= since]
+        if before:  # the window is covered: count what came after its start
+            return (total - before[-1][1]) / self.rate_window
         first_time, first_count = self._marks[0]
         span = now - first_time
-        return (self.messages + self.rejected - first_count) / span if span > 0 else 0.0
+        return (total - first_count) / span if span > 0 else 0.0
 
     def elapsed(self) -> float:
         return self.clock.monotonic() - self.started

@@ -59,11 +59,14 @@ class SmokerApp(App):
             x, y = series.points(settings.line_window)
             markers = [(series.x_of(s["start"]), s["temperature"], f"Stall {s['start'][-8:-3]}")
                        for s in stall.stalls]
+            end = series.last[0] if series.last else 0.0
+            spans = [(series.x_of(s["start"]), series.x_of(s["end"]) if s["end"] else end)
+                     for s in stall.stalls]
             status = ""
             if series.last is not None:
                 state = "STALLED" if stall.stalled else "cooking"
                 status = f"{series.last[1]:.1f} °F · {state}"
-            return LineSnapshot(x, y, markers, status, bool(series.timed))
+            return LineSnapshot(x, y, markers, spans, status, bool(series.timed))
 
         return [LineChart(axes[0], data, title=self.title, window=settings.line_window)]
 

@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.text import Text
 
-from buzzline.charts.base import DEFAULT_COLORS, Chart, grow_limit
+from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, LIMITS, SAME, Chart, digits, grow_limit
 
 
 class BarChart(Chart):
@@ -32,6 +32,7 @@ class BarChart(Chart):
         self.colors = tuple(colors) or DEFAULT_COLORS
         self.top_k = top_k
         self.keys: list[str] = []
+        self._key_colors: dict[str, str] = {}  # a key keeps its colour when ranks change
         self.bars: BarContainer | None = None
         self.labels: list[Text] = []
         ax.set_xlabel(xlabel)
@@ -47,30 +48,35 @@ class BarChart(Chart):
             return sorted(items, key=lambda kv: (-kv[1], kv[0]))[: self.top_k]
         return sorted(items)
 
-    def render(self, snap: list[tuple[str, int]]) -> bool:
+    def render(self, snap: list[tuple[str, int]]) -> int:
         keys = [k for k, _ in snap]
         heights = [v for _, v in snap]
-        changed = keys != self.keys
-        if changed:
+        redraw = SAME
+        if keys != self.keys:
             self._rebuild(keys)
+            redraw = LAYOUT
         for rect, label, height in zip(self.bars or (), self.labels, heights, strict=True):
             rect.set_height(height)
             label.set_y(height)
             label.set_text(f"{height:,}")
-        top = grow_limit(self.ax.get_ylim()[1], max(heights, default=0) * 1.08)
+        old = self.ax.get_ylim()[1]
+        top = grow_limit(old, max(heights, default=0) * 1.08)
         if top is not None:
             self.ax.set_ylim(0, top)
-            changed = True
+            redraw = max(redraw, LAYOUT if digits(top) != digits(old) else LIMITS)
         prefix = f"top {self.top_k}: " if self.top_k else ""
         self._total.set_text(f"{prefix}{sum(heights):,} messages")
-        return changed
+        return redraw
 
     def _rebuild(self, keys: list[str]) -> None:
         if self.bars is not None:
             self.bars.remove()
         for label in self.labels:
             label.remove()
-        colors = [self.colors[i % len(self.colors)] for i in range(len(keys))]
+        for key in keys:
+            if key not in self._key_colors:
+                self._key_colors[key] = self.colors[len(self._key_colors) % len(self.colors)]
+        colors = [self._key_colors[key] for key in keys]
         self.bars = self.ax.bar(range(len(keys)), [0] * len(keys), color=colors, animated=True)
         self.labels = [
             self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=9, animated=True)
@@ -80,9 +86,9 @@ class BarChart(Chart):
         self.ax.set_xlim(-0.6, max(len(keys), 1) - 0.4)
         self.keys = keys
 
-    def heights(self) -> dict[str, float]:
-        """What the bars show now, read back from the artists."""
-        return {k: r.get_height() for k, r in zip(self.keys, self.bars or (), strict=True)}
+    def drawn(self) -> dict:
+        """Bar heights by key, read back from the rectangles."""
+        return {k: int(r.get_height()) for k, r in zip(self.keys, self.bars or (), strict=True)}
 
     def artists(self) -> list[Artist]:
         return [*(self.bars or ()), *self.labels, self._total]

@@ -8,6 +8,8 @@ from typing import Any
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 
+SAME, LIMITS, LAYOUT = 0, 1, 2
+
 DEFAULT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -22,16 +24,33 @@ class Chart(ABC):
         """A copy of the data to draw (taken under the analytics lock)."""
 
     @abstractmethod
-    def render(self, snap: Any) -> bool:
-        """Update the artists from ``snap``; True when the axes layout changed."""
+    def render(self, snap: Any) -> int:
+        """Update the artists from ``snap``; say what the frame must redraw:
+        ``SAME`` (blit the artists), ``LIMITS`` (axes limits moved: redraw the figure) or
+        ``LAYOUT`` (ticks or labels changed size: lay the figure out again, then redraw)."""
+
+    @abstractmethod
+    def drawn(self) -> dict:
+        """What the chart shows now, read back from its artists (for summaries and tests)."""
 
     @abstractmethod
     def artists(self) -> list[Artist]:
         """The artists that change between frames (drawn by blitting in a window)."""
 
 
-def grow_limit(current: float, needed: float, headroom: float = 1.25) -> float | None:
-    """A new upper limit when ``needed`` no longer fits, with headroom so rescales stay rare."""
+def grow_limit(current: float, needed: float) -> float | None:
+    """A new upper limit when ``needed`` no longer fits: the next of 10, 20, 50, 100, 200...
+    above it, so a growing count rescales (a full redraw) only a few times per decade."""
     if needed <= current:
         return None
-    return max(needed * headroom, needed + 1)
+    step = 10.0
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= needed:
+                return step * factor
+        step *= 10
+
+
+def digits(value: float) -> int:
+    """Width of a tick label for ``value`` (a change means a new layout)."""
+    return len(f"{abs(value):.0f}")

@@ -33,6 +33,7 @@ def make_figure(panels: int, title: str, backend: str | None = None) -> tuple[Fi
 
         fig = Figure(figsize=size, layout="constrained", dpi=100)
         FigureCanvasAgg(fig)
-    fig.suptitle(title, fontweight="bold")
+    if panels > 1:  # a single chart's own title is enough
+        fig.suptitle(title, fontweight="bold")
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(panels)]
     return fig, axes

@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
-from buzzline.charts.base import Chart
+from buzzline.charts.base import LAYOUT, LIMITS, SAME, Chart, digits
 
 MAX_LABELS = 12
 
@@ -18,6 +19,7 @@ class LineSnapshot:
     x: list[float]
     y: list[float]
     markers: list[tuple[float, float, str]] = field(default_factory=list)
+    spans: list[tuple[float, float]] = field(default_factory=list)  # shaded alert ranges
     status: str = ""
     timed: bool = True
 
@@ -44,6 +46,7 @@ class LineChart(Chart):
         self.points = ax.scatter([], [], color=alert_color, zorder=5, s=36, label="Stall",
                                  animated=True)
         self.labels: list[Text] = []
+        self.spans: list[Rectangle] = []
         self._status = ax.text(0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                                color="0.25", animated=True)
         self._timed: bool | None = None
@@ -54,27 +57,28 @@ class LineChart(Chart):
     def snapshot(self) -> LineSnapshot:
         return self._data()
 
-    def render(self, snap: LineSnapshot) -> bool:
-        changed = False
+    def render(self, snap: LineSnapshot) -> int:
+        redraw = SAME
         if self._timed is None and snap.x:
             self._timed = snap.timed
             if snap.timed:
                 locator = mdates.AutoDateLocator()
                 self.ax.xaxis.set_major_locator(locator)
                 self.ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-                changed = True
+                redraw = LAYOUT
             else:
                 self.ax.set_xlabel("Reading")
         self.line.set_data(snap.x, snap.y)
         shown = [(x, y, text) for x, y, text in snap.markers if not snap.x or x >= snap.x[0]]
         self.points.set_offsets([(x, y) for x, y, _ in shown] or [[float("nan")] * 2])
-        changed |= self._sync_labels(shown[-MAX_LABELS:])
+        self._sync_labels(shown[-MAX_LABELS:])
+        self._sync_spans(snap.spans[-MAX_LABELS:])
         self._status.set_text(snap.status)
         if snap.x:
-            changed |= self._fit(snap.x, snap.y)
-        return changed
+            redraw = max(redraw, self._fit(snap.x, snap.y))
+        return redraw
 
-    def _sync_labels(self, shown: list[tuple[float, float, str]]) -> bool:
+    def _sync_labels(self, shown: list[tuple[float, float, str]]) -> None:
         while len(self.labels) < len(shown):
             self.labels.append(self.ax.annotate(
                 "", (0, 0), textcoords="offset points", xytext=(8, -12), ha="left",
@@ -85,9 +89,21 @@ class LineChart(Chart):
             label.set_visible(True)
         for label in self.labels[len(shown):]:
             label.set_visible(False)
-        return False
 
-    def _fit(self, xs: list[float], ys: list[float]) -> bool:
+    def _sync_spans(self, spans: list[tuple[float, float]]) -> None:
+        while len(self.spans) < len(spans):
+            patch = Rectangle((0, 0), 0, 1, transform=self.ax.get_xaxis_transform(),
+                              color=self.alert_color, alpha=0.12, lw=0, animated=True)
+            self.ax.add_patch(patch)
+            self.spans.append(patch)
+        for patch, (x0, x1) in zip(self.spans, spans, strict=False):
+            patch.set_x(x0)
+            patch.set_width(max(x1 - x0, 0.0))
+            patch.set_visible(True)
+        for patch in self.spans[len(spans):]:
+            patch.set_visible(False)
+
+    def _fit(self, xs: list[float], ys: list[float]) -> int:
         x0, x1 = self.ax.get_xlim()
         y0, y1 = self.ax.get_ylim()
         lo, hi = min(ys), max(ys)
@@ -98,20 +114,24 @@ class LineChart(Chart):
             if (first, last + span * 0.02) != (x0, x1):
                 new_x = (first, last + span * 0.02)
         elif first < x0 or last > x1 or x1 - x0 > 4 * span:
-            new_x = (first, first + span * 1.3)
+            new_x = (first, first + span * 1.5)
         pad = max((hi - lo) * 0.1, 1.0)
         new_y = (y0, y1)
         if lo < y0 or hi > y1 or (y1 - y0) > 6 * (hi - lo + 2 * pad):
             new_y = (lo - pad, hi + pad * 2)
         if new_x == (x0, x1) and new_y == (y0, y1):
-            return False
+            return SAME
         self.ax.set_xlim(*new_x)
         self.ax.set_ylim(*new_y)
-        return True
+        widths = (digits(y0), digits(y1)) != (digits(new_y[0]), digits(new_y[1]))
+        return LAYOUT if widths else LIMITS
 
-    def line_data(self) -> tuple[list[float], list[float]]:
-        x, y = self.line.get_data()
-        return list(x), list(y)
+    def drawn(self) -> dict:
+        """Points on the line and stall markers shown, read back from the artists."""
+        x, _ = self.line.get_data()
+        markers = [o for o in self.points.get_offsets().tolist() if o[0] == o[0]]
+        return {"points": len(x), "markers": len(markers),
+                "labels": [t.get_text() for t in self.labels if t.get_visible()]}
 
     def artists(self) -> list[Artist]:
-        return [self.line, self.points, *self.labels, self._status]
+        return [*self.spans, self.line, self.points, *self.labels, self._status]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from matplotlib.figure import Figure
 
-from buzzline.charts.base import Chart
+from buzzline.charts.base import LAYOUT, SAME, Chart
 from buzzline.charts.writers import ImageWriter
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ class Blitter:
         self.fig, self.canvas, self._artists = fig, fig.canvas, artists
         self.background = None
         self.canvas.mpl_connect("draw_event", self._on_draw)
+        # lay the figure out only when asked (``full(layout=True)``), not on every redraw
+        self._layout = fig.get_layout_engine()
+        if self._layout is not None:
+            fig.set_layout_engine("none")
 
     def _on_draw(self, event: object) -> None:
         if getattr(self.canvas, "is_saving", lambda: False)():
@@ -44,7 +48,9 @@ class Blitter:
         for artist in self._artists():
             self.fig.draw_artist(artist)
 
-    def full(self) -> None:
+    def full(self, layout: bool = False) -> None:
+        if layout and self._layout is not None:
+            self._layout.execute(self.fig)
         self.canvas.draw()
 
     def fast(self) -> None:
@@ -56,7 +62,8 @@ class Blitter:
 
 
 class LiveView:
-    """Runs frames until ``finished()`` is true (headless) or the window closes / ``stop`` is set."""
+    """Runs frames until ``finished()`` is true (headless) or the window closes / ``stop`` is
+    set; then ``finish()`` draws and saves the last frame."""
 
     def __init__(
         self,
@@ -74,8 +81,10 @@ class LiveView:
         self.save_every, self.on_frame = save_every, on_frame
         self.frames = 0
         self.full_redraws = 0
+        self.layouts = 0
         self.frame_seconds = 0.0
         self._next_save = time.monotonic() + save_every
+        self._started = time.monotonic()
 
     def charts(self) -> list[Chart]:
         return [chart for group in self.groups for chart in group.charts]
@@ -83,16 +92,17 @@ class LiveView:
     def artists(self) -> list:
         return [artist for chart in self.charts() for artist in chart.artists()]
 
-    def update(self) -> bool:
-        """One frame's data step: snapshot under each lock, render outside it."""
+    def update(self) -> int:
+        """One frame's data step: snapshot under each lock, render outside it; returns what
+        must be redrawn (SAME, LIMITS or LAYOUT)."""
         snaps = []
         for group in self.groups:
             with group.lock:
                 snaps.extend((chart, chart.snapshot()) for chart in group.charts)
-        changed = [chart.render(snap) for chart, snap in snaps]
+        redraw = max((chart.render(snap) for chart, snap in snaps), default=SAME)
         if self.on_frame is not None:
             self.on_frame()
-        return any(changed)
+        return redraw
 
     def _maybe_save(self, final: bool = False) -> None:
         if self.writer is None:
@@ -107,6 +117,7 @@ class LiveView:
     def run_headless(self) -> None:
         """Update at the frame rate; render to image files every ``save_every`` s and at the end."""
         period = 1.0 / self.fps
+        self._started = time.monotonic()
         while True:
             started = time.monotonic()
             done = self.finished() or self.stop.is_set()
@@ -117,14 +128,13 @@ class LiveView:
             if done:
                 break
             self.stop.wait(max(0.0, period - (time.monotonic() - started)))
-        self.update()
-        self._maybe_save(final=True)
 
     def run_window(self) -> None:
         """Show the figure and drive frames from a GUI timer until closed or stopped."""
         import matplotlib.pyplot as plt
 
         blitter = Blitter(self.fig, self.artists)
+        blitter.full(layout=True)
         closed = threading.Event()
         self.fig.canvas.mpl_connect("close_event", lambda event: closed.set())
 
@@ -133,29 +143,39 @@ class LiveView:
                 return
             started = time.monotonic()
             self.finished()  # lets the session check its deadline and producers
-            if self.update():
-                self.full_redraws += 1
-                blitter.full()
-            else:
+            redraw = self.update()
+            if redraw == SAME:
                 blitter.fast()
+            else:
+                self.full_redraws += 1
+                self.layouts += redraw == LAYOUT
+                blitter.full(layout=redraw == LAYOUT)
             self.frames += 1
             self._maybe_save()
             self.frame_seconds += time.monotonic() - started
             if self.stop.is_set():
-                self._maybe_save(final=True)
                 closed.set()
                 plt.close(self.fig)
 
         timer = self.fig.canvas.new_timer(interval=max(1, int(1000 / self.fps)))
         timer.add_callback(tick)
         timer.start()
+        self._started = time.monotonic()
         plt.show()
         timer.stop()
-        if not self.stop.is_set():  # closed by the user: keep the last chart too
-            self.stop.set()
-            self._maybe_save(final=True)
+        self.stop.set()
+
+    def finish(self) -> None:
+        """The last frame, once the consumers have stopped: the saved chart shows every
+        message they counted."""
+        self.update()
+        self._maybe_save(final=True)
 
     def stats(self) -> dict[str, float]:
+        """Frames drawn, how many needed a full redraw, time per frame, achieved frame rate."""
         mean = self.frame_seconds / self.frames if self.frames else 0.0
+        wall = time.monotonic() - self._started
         return {"frames": self.frames, "full_redraws": self.full_redraws,
-                "mean_frame_ms": round(mean * 1000, 2)}
+                "layouts": self.layouts,
+                "mean_frame_ms": round(mean * 1000, 2),
+                "fps": round(self.frames / wall, 2) if wall > 0 else 0.0}

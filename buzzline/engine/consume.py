@@ -68,7 +68,8 @@ class ConsumeJob:
                         break
                     if batch.caught_up and self.input_done.is_set():
                         break
-                    if self.idle_exit is not None and time.monotonic() - last_message >= self.idle_exit:
+                    idle = time.monotonic() - last_message
+                    if self.idle_exit is not None and idle >= self.idle_exit:
                         log.info("%s: no message for %ss, stopping", self.app.name, self.idle_exit)
                         break
         except BaseException as exc:

@@ -28,6 +28,7 @@ class ViewOptions:
     title: str
     image_name: str
     output_dir: Path | None = None
+    default_output_dir: Path = Path("out")
     display: str = "auto"
     image_format: str = "png"
     fps: float = 10.0
@@ -65,6 +66,7 @@ class Session:
         for job in [*self.producers, *self.consumers]:
             job.stop = self.stop
         self.view: LiveView | None = None
+        self.charts: dict[int, list] = {}  # consumer index -> its charts
         self.mode = "none"
         self._deadline = time.monotonic() + options.duration if options.duration else None
 
@@ -100,11 +102,12 @@ class Session:
         panels = sum(job.app.panels for job in self.consumers)
         fig, axes = make_figure(panels, opts.title, backend)
         groups, at = [], 0
-        for job in self.consumers:
+        for index, job in enumerate(self.consumers):
             charts = job.app.charts(job.pipeline, axes[at: at + job.app.panels], job.settings)
+            self.charts[index] = charts
             groups.append(ChartGroup(job.lock, charts))
             at += job.app.panels
-        output = opts.output_dir or (None if self.mode == "window" else Path("out"))
+        output = opts.output_dir or (None if self.mode == "window" else opts.default_output_dir)
         writer = WRITERS.get(opts.image_format)(output, opts.image_name) if output else None
         return LiveView(fig, groups, opts.fps, self.stop, self.finished, writer,
                         opts.save_every)
@@ -132,10 +135,19 @@ class Session:
                 self.stop.set()
                 for thread in threads:
                     thread.join(timeout=30)
+                if self.view is not None:
+                    self.view.finish()
         for job in [*self.producers, *self.consumers]:
             if job.error is not None:
                 raise job.error
-        return [job.summary(job.transport.name) for job in self.consumers]
+        summaries = [job.summary(job.transport.name) for job in self.consumers]
+        if self.view is not None:
+            image = self.saved_image()
+            for index, summary in enumerate(summaries):
+                summary["chart"] = dict(self.view.stats(), mode=self.mode,
+                                        image=str(image) if image else None,
+                                        drawn=[c.drawn() for c in self.charts[index]])
+        return summaries
 
     def saved_image(self) -> Path | None:
         writer = self.view.writer if self.view else None

@@ -23,6 +23,7 @@ class StatusLine:
         self._last = 0.0
 
     def __enter__(self) -> "StatusLine":
+        self._last = time.monotonic()
         if self.console.is_terminal:
             self._live = Live(Text(""), console=self.console, auto_refresh=False,
                               transient=False, redirect_stdout=False, redirect_stderr=False)

@@ -22,17 +22,18 @@ def generate_buzz(
     """Random "I just saw a movie! It was amazing." messages; endless unless ``count``."""
     produced = 0
     while count is None or produced < count:
-        text = f"I just {rng.choice(ACTIONS)} {rng.choice(TOPICS)}! It was {rng.choice(ADJECTIVES)}."
+        action, topic, adjective = rng.choice(ACTIONS), rng.choice(TOPICS), rng.choice(ADJECTIVES)
+        text = f"I just {action} {topic}! It was {adjective}."
         yield Buzz(message=text, author=rng.choice(authors))
         produced += 1
 
 
 def load_buzz_file(path: Path) -> list[Buzz]:
-    """Read a JSON array of ``{"message", "author"}`` objects (the teaching project's buzz.json)."""
+    """Read a JSON array of ``{"message", "author"}`` objects (like the seed's buzz.json)."""
     try:
         items = orjson.loads(Path(path).read_bytes())
     except FileNotFoundError:
-        raise SourceError(f"buzz file not found: {path} (run `buzzline data` for a sample)") from None
+        raise SourceError(f"file not found: {path} (`buzzline data` writes a sample)") from None
     except orjson.JSONDecodeError as exc:
         raise SourceError(f"buzz file {path} is not valid JSON: {exc}") from None
     if not isinstance(items, list):
@@ -49,7 +50,7 @@ def load_buzz_file(path: Path) -> list[Buzz]:
 
 
 def read_buzz_file(path: Path, count: int | None = None) -> Iterator[Buzz]:
-    """Loop over the file's messages forever (the JSON producer's behaviour), or ``count`` of them."""
+    """Loop over the file's messages forever (the JSON producer's way), or ``count`` of them."""
     messages = load_buzz_file(path)
 
     def forever() -> Iterator[Buzz]:

@@ -1,4 +1,5 @@
-"""Project messages: a buzz sentence with timestamp, category (from its keyword), sentiment, length."""
+"""Project messages: a buzz sentence with timestamp, category (from its keyword), sentiment
+and length."""
 
 import random
 from collections.abc import Iterator

@@ -20,10 +20,8 @@ def smoker_profile(rng: random.Random, start: datetime | None = None) -> list[tu
     rows = []
     temperature = 70.0
     for minute in range(240):
-        if 160 <= minute < 200:
-            step = rng.uniform(-0.02, 0.02)  # the stall: range over 10 readings stays < 0.2
-        else:
-            step = 0.55 + rng.uniform(-0.25, 0.25)
+        stalled = 160 <= minute < 200  # in the stall the range over 10 readings stays < 0.2
+        step = rng.uniform(-0.02, 0.02) if stalled else 0.55 + rng.uniform(-0.25, 0.25)
         temperature = temperature + step if minute else temperature
         stamp = (start + timedelta(minutes=minute)).strftime("%Y-%m-%d %H:%M:%S")
         rows.append((stamp, round(temperature, 2)))

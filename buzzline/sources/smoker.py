@@ -19,7 +19,7 @@ def _rows(path: Path) -> Iterator[SmokerReading]:
     try:
         handle = path.open(newline="", encoding="utf-8")
     except FileNotFoundError:
-        raise SourceError(f"CSV file not found: {path} (run `buzzline data` for a sample)") from None
+        raise SourceError(f"CSV file not found: {path} (`buzzline data` writes a sample)") from None
     with handle:
         reader = csv.DictReader(handle)
         missing = {"timestamp", "temperature"} - set(reader.fieldnames or ())

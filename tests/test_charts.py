@@ -1,0 +1,151 @@
+"""Charts rendered headless: artists updated in place, values read back from the artists."""
+
+import threading
+from contextlib import nullcontext
+
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from buzzline.analytics import LineSeries, StallDetector
+from buzzline.charts.bar import BarChart
+from buzzline.charts.base import grow_limit
+from buzzline.charts.figure import grid_shape, make_figure
+from buzzline.charts.line import LineChart, LineSnapshot
+from buzzline.charts.view import Blitter, ChartGroup, LiveView
+from buzzline.charts.writers import WRITERS, PngWriter
+from buzzline.errors import UnknownChoice
+from buzzline.messages import SmokerReading
+
+
+def new_axes():
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    return fig, fig.add_subplot()
+
+
+def test_bar_heights_equal_counts_and_update_in_place():
+    fig, ax = new_axes()
+    counts = {"Alice": 3, "Bob": 5}
+    chart = BarChart(ax, lambda: dict(counts))
+    assert chart.render(chart.snapshot()) >= 1  # first frame builds the bars
+    bars = list(chart.bars)
+    assert chart.drawn() == {"Alice": 3, "Bob": 5}
+    counts["Alice"] = 7
+    chart.render(chart.snapshot())
+    assert chart.drawn() == {"Alice": 7, "Bob": 5}
+    assert list(chart.bars) == bars  # same artists, new heights: no ax.clear()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Alice", "Bob"]
+
+
+def test_bar_new_key_rebuilds_and_ylim_grows_rarely():
+    fig, ax = new_axes()
+    counts = {"Alice": 1}
+    chart = BarChart(ax, lambda: dict(counts))
+    chart.render(chart.snapshot())
+    counts["Eve"] = 2
+    assert chart.render(chart.snapshot()) >= 1
+    assert chart.drawn() == {"Alice": 1, "Eve": 2}
+    rescales = 0
+    for n in range(3, 5000, 7):
+        counts["Alice"] = n
+        rescales += chart.render(chart.snapshot()) > 0
+        assert ax.get_ylim()[1] >= n
+    assert rescales <= 10  # 10, 20, 50, 100...: about 3 full redraws per decade
+
+
+def test_bar_top_k_shows_the_largest_ranked():
+    fig, ax = new_axes()
+    chart = BarChart(ax, lambda: {"A": 1, "B": 9, "C": 5, "D": 9}, top_k=3)
+    chart.render(chart.snapshot())
+    assert list(chart.drawn()) == ["B", "D", "C"]
+
+
+def test_grow_limit():
+    assert grow_limit(10, 5) is None
+    assert grow_limit(10, 20) >= 20
+
+
+def test_line_chart_plots_points_and_stall_marker():
+    fig, ax = new_axes()
+    series, stall = LineSeries(max_points=1000), StallDetector(window_size=3, threshold=0.2)
+    readings = [SmokerReading(f"2025-01-01 15:{m:02d}:00", t)
+                for m, t in enumerate([70, 71, 72, 73, 73, 73, 73, 74])]
+    series.update(readings)
+    stall.update(readings)
+
+    def data() -> LineSnapshot:
+        x, y = series.points()
+        markers = [(series.x_of(s["start"]), s["temperature"], "Stall") for s in stall.stalls]
+        spans = [(series.x_of(s["start"]), series.x[-1]) for s in stall.stalls]
+        return LineSnapshot(x, y, markers=markers, spans=spans, status="status", timed=True)
+
+    chart = LineChart(ax, data)
+    chart.render(chart.snapshot())
+    drawn = chart.drawn()
+    assert drawn["points"] == 8
+    assert drawn["markers"] == 1 and drawn["labels"] == ["Stall"]
+    band = [p for p in chart.spans if p.get_visible()]
+    assert len(band) == 1 and band[0].get_width() > 0  # the stall is shaded up to now
+    x0, x1 = ax.get_xlim()
+    assert x0 <= series.x[0] and x1 >= series.x[-1]
+
+
+def test_line_window_shows_last_points():
+    fig, ax = new_axes()
+    xs = [float(i) for i in range(100)]
+    chart = LineChart(ax, lambda: LineSnapshot(xs[-10:], xs[-10:], timed=False), window=10)
+    chart.render(chart.snapshot())
+    assert chart.drawn()["points"] == 10
+    assert ax.get_xlim()[0] == 90.0
+
+
+def test_grid_shape():
+    assert grid_shape(1) == (1, 1)
+    assert grid_shape(2) == (1, 2)
+    assert grid_shape(4) == (2, 2)
+    assert grid_shape(5) == (2, 3)
+
+
+def test_blitter_fast_path_does_not_redraw_the_figure():
+    fig, ax = new_axes()
+    chart = BarChart(ax, lambda: {"A": 1})
+    chart.render(chart.snapshot())
+    draws = []
+    fig.canvas.mpl_connect("draw_event", lambda e: draws.append(e))
+    blitter = Blitter(fig, chart.artists)
+    blitter.full()
+    assert len(draws) == 1 and blitter.background is not None
+    for _ in range(5):
+        blitter.fast()
+    assert len(draws) == 1
+
+
+def test_live_view_headless_writes_png_and_stops_when_finished(tmp_path):
+    fig, axes = make_figure(1, "test")
+    counts = {"A": 1}
+    chart = BarChart(axes[0], lambda: dict(counts))
+    frames = []
+    view = LiveView(fig, [ChartGroup(nullcontext(), [chart])], fps=50, stop=threading.Event(),
+                    finished=lambda: len(frames) >= 5, writer=PngWriter(tmp_path, "t"),
+                    on_frame=lambda: frames.append(1))
+    view.run_headless()
+    view.finish()
+    assert (tmp_path / "t.png").read_bytes().startswith(b"\x89PNG")
+    assert view.stats()["frames"] >= 5
+
+
+def test_writer_registry_lists_choices():
+    assert WRITERS.names() == ["gif", "png"]
+    with pytest.raises(UnknownChoice, match="gif, png"):
+        WRITERS.get("jpeg")
+
+
+def test_gif_writer_writes_animation(tmp_path):
+    fig, axes = make_figure(1, "gif")
+    chart = BarChart(axes[0], lambda: {"A": 2})
+    chart.render(chart.snapshot())
+    writer = WRITERS.get("gif")(tmp_path, "anim")
+    writer.save(fig)
+    path = writer.save(fig, final=True)
+    assert path.suffix == ".gif" and path.read_bytes().startswith(b"GIF8")
