@@ -15,7 +15,7 @@ from buzzline.transports.base import Batch
 from buzzline.transports.file import MAX_LINE_BYTES, FileConsumer, FileTransport
 
 ROOT = Path(__file__).resolve().parents[1]
-LOGGER = "buzzline.transports.file"
+LOGGER = "buzzline.transports.file_tail"
 
 
 def transport(tmp_path: Path, **kwargs: object) -> FileTransport:

@@ -7,11 +7,11 @@ truncation, rotation, deletion and a file that does not exist yet. Positions are
 
 import logging
 import os
-import time
 from pathlib import Path
 
 from buzzline.errors import SettingsError
-from buzzline.transports.base import Batch, Consumer, Producer, StartAt, Transport
+from buzzline.transports.base import Producer, StartAt, Transport
+from buzzline.transports.file_tail import FileConsumer
 
 try:
     import fcntl
@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 FLUSH_BYTES = 256 * 1024
 CHUNK_BYTES = 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024
-_TAIL_SCAN = 64 * 1024  # start="end" looks back in steps of this for the last line end
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
@@ -60,7 +59,7 @@ class FileTransport(Transport):
         group: str,
         start: StartAt = "end",
         start_positions: dict[int, int] | None = None,
-    ) -> "FileConsumer":
+    ) -> FileConsumer:
         return FileConsumer(self, self.path(topic), group, start, start_positions)
 
     def describe(self) -> str:
@@ -116,183 +115,4 @@ class FileProducer(Producer):
             os.close(self._fd)
 
 
-class FileConsumer(Consumer):
-    """Follows one topic file; see the module docstring for the edge cases it handles."""
-
-    def __init__(
-        self,
-        transport: FileTransport,
-        path: Path,
-        group: str,
-        start: StartAt,
-        start_positions: dict[int, int] | None,
-    ) -> None:
-        self.path, self.group = path, group
-        self._interval = transport.poll_interval
-        self._limit = transport.max_line_bytes
-        self._chunk = transport.chunk_bytes
-        self.oversized_lines = 0
-        self._fd: int | None = None
-        self._id: tuple[int, int] = (0, 0)  # (device, inode) of the open handle
-        self._waiting_logged = self._closed = False
-        self._reset(0)
-        wanted = (start_positions or {}).get(0)
-        if not self._open():
-            log.info("waiting for %s to appear", path)
-            self._waiting_logged = True
-            if wanted:
-                log.warning("saved position %d but %s does not exist; reading it from 0 "
-                            "when it appears", wanted, path)
-            return
-        size = os.fstat(self._fd).st_size
-        if wanted is not None and wanted > size:
-            log.warning("saved position %d is past the end of %s (%d bytes): it was truncated; "
-                        "reading from 0", wanted, path, size)
-            wanted = 0
-        elif wanted is None and start == "end":
-            wanted = self._last_line_end(size)
-        if wanted is None or wanted >= 0:
-            self._reset(wanted or 0)
-        else:  # start="end" inside an oversized partial line: skip to its end
-            self.oversized(size, self._limit, complete=False)
-            self._reset(size)
-            self._discard = 0
-
-    def _reset(self, offset: int) -> None:
-        """Forget buffered data; the next read (and the next message) starts at ``offset``."""
-        self._lines: list[bytes] = []
-        self._li = 0
-        self._extra: dict[int, int] = {}  # index in _lines -> bytes of a dropped oversized line
-        self._tail = b""  # an incomplete last line
-        self._discard: int | None = None  # bytes skipped so far of an oversized partial line
-        self._pos = self._end = self._read_pos = offset  # next message / after _lines / next read
-        if self._fd is not None:
-            os.lseek(self._fd, offset, os.SEEK_SET)
-
-    def _open(self) -> bool:
-        try:
-            self._fd = os.open(self.path, os.O_RDONLY | _BINARY)
-        except FileNotFoundError:
-            return False
-        st = os.fstat(self._fd)
-        self._id = (st.st_dev, st.st_ino)
-        return True
-
-    def _close_fd(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
-
-    def _last_line_end(self, size: int) -> int:
-        """Offset after the last newline (start="end"); -1 if the last line is oversized."""
-        end = size
-        while end > 0 and size - end <= self._limit:
-            base = max(0, end - _TAIL_SCAN)
-            os.lseek(self._fd, base, os.SEEK_SET)
-            i = os.read(self._fd, end - base).rfind(b"\n")
-            if i >= 0:
-                return base + i + 1
-            end = base
-        return 0 if end == 0 else -1
-
-    def oversized(self, offset: int, length: int, complete: bool) -> None:
-        """Called once per line over ``max_line_bytes`` (skipped). Issue #4: dead-letter it."""
-        self.oversized_lines += 1
-        log.warning("skipping a line of %s%d bytes at offset %d of %s (max_line_bytes=%d)",
-                    "" if complete else "more than ", length, offset, self.path, self._limit)
-
-    def _read(self) -> bool:
-        """Read one chunk into the line buffer (only when _lines is used up). False at EOF."""
-        chunk = os.read(self._fd, self._chunk)
-        if not chunk:
-            return False
-        self._read_pos += len(chunk)
-        if self._discard is not None:
-            i = chunk.find(b"\n")
-            if i < 0:
-                self._discard += len(chunk)
-                return True
-            self._pos = self._end = self._end + self._discard + i + 1
-            self._discard = None
-            chunk = chunk[i + 1 :]
-        data = self._tail + chunk if self._tail else chunk
-        parts = data.split(b"\n")
-        self._tail = parts.pop()
-        self._lines, self._li, self._extra = parts, 0, {}
-        if parts and max(map(len, parts)) > self._limit:
-            offset = self._end
-            for i, part in enumerate(parts):
-                if len(part) > self._limit:
-                    self.oversized(offset, len(part), True)
-                    self._extra[i], parts[i] = len(part), b""
-                offset += len(part) + 1
-        self._end += len(data) - len(self._tail)
-        if len(self._tail) > self._limit:
-            self.oversized(self._end, len(self._tail), False)
-            self._discard, self._tail = len(self._tail), b""
-        return True
-
-    def _at_eof(self) -> bool:
-        """Handle truncation, rotation and deletion at end of data. True: go on reading."""
-        st = os.fstat(self._fd)
-        if st.st_size < self._read_pos:
-            log.warning("%s was truncated (%d < %d bytes); reading from 0",
-                        self.path, st.st_size, self._read_pos)
-            self._reset(0)
-            return True
-        try:
-            now = os.stat(self.path)
-        except FileNotFoundError:
-            now = None
-        if now is not None and (now.st_dev, now.st_ino) == self._id:
-            return False
-        if st.st_size > self._read_pos:
-            return True  # finish the old file's complete lines first
-        self._close_fd()
-        self._reset(0)
-        if now is None:
-            log.warning("%s vanished; waiting for it to reappear", self.path)
-            self._waiting_logged = True
-            return False
-        log.warning("%s was replaced (rotated); reading the new file from 0", self.path)
-        return self._open()
-
-    def _take(self, max_messages: int) -> tuple[list[bytes], bool]:
-        out: list[bytes] = []
-        if self._fd is None:
-            if not self._open():
-                if not self._waiting_logged:
-                    log.info("waiting for %s to appear", self.path)
-                    self._waiting_logged = True
-                return out, True
-            log.info("%s appeared; reading it from 0", self.path)
-            self._waiting_logged = False
-            self._reset(0)
-        while len(out) < max_messages:
-            if self._li < len(self._lines):
-                li = self._li
-                taken = self._lines[li : li + max_messages - len(out)]
-                self._li += len(taken)
-                self._pos += sum(map(len, taken)) + len(taken)
-                if self._extra:
-                    self._pos += sum(n for i, n in self._extra.items() if li <= i < self._li)
-                out.extend([v for v in taken if v] if b"" in taken else taken)
-            elif not self._read() and not self._at_eof():
-                return out, True
-        done = self._li >= len(self._lines) and os.fstat(self._fd).st_size <= self._read_pos
-        return out, done
-
-    def poll(self, max_messages: int = 10_000, timeout: float = 0.1) -> Batch:
-        if self._closed:
-            raise ValueError(f"consumer of {self.path} is closed")
-        deadline = time.monotonic() + timeout
-        while True:
-            values, caught_up = self._take(max_messages)
-            left = deadline - time.monotonic()
-            if values or left <= 0:
-                return Batch(values, {0: self._pos}, caught_up)
-            time.sleep(min(self._interval, left))
-
-    def close(self) -> None:
-        self._closed = True
-        self._close_fd()
+__all__ = ["FileConsumer", "FileProducer", "FileTransport", "MAX_LINE_BYTES"]
