@@ -128,8 +128,9 @@ def consume(ctx: click.Context, app: str, transport: str | None, topic: str | No
 @transport_option
 @click.option("--count", type=click.IntRange(min=1), default=None,
               help="Buzz messages per stream [300 headless; endless in a window].")
-@click.option("--interval", type=float, default=0.015, show_default=True,
-              help="Seconds between messages of each stream (accelerated).")
+@click.option("--interval", type=click.FloatRange(min=0.001), default=0.015, show_default=True,
+              help="Seconds between messages of each stream (accelerated; for full speed run "
+                   "`buzzline produce APP --interval 0` in another terminal).")
 @click.option("--seed", type=int, help="Random seed for generated messages.")
 @view_options
 @click.pass_context

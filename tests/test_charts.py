@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from buzzline.analytics import LineSeries, StallDetector
 from buzzline.charts.bar import BarChart
-from buzzline.charts.base import grow_limit
+from buzzline.charts.base import LIMITS, UNCHANGED, grow_limit
 from buzzline.charts.figure import grid_shape, make_figure
 from buzzline.charts.line import LineChart, LineSnapshot
 from buzzline.charts.view import Blitter, ChartGroup, LiveView
@@ -49,7 +49,7 @@ def test_bar_new_key_rebuilds_and_ylim_grows_rarely():
     rescales = 0
     for n in range(3, 5000, 7):
         counts["Alice"] = n
-        rescales += chart.render(chart.snapshot()) > 0
+        rescales += chart.render(chart.snapshot()) >= LIMITS
         assert ax.get_ylim()[1] >= n
     assert rescales <= 10  # 10, 20, 50, 100...: about 3 full redraws per decade
 
@@ -113,7 +113,7 @@ def test_blitter_fast_path_does_not_redraw_the_figure():
     chart.render(chart.snapshot())
     draws = []
     fig.canvas.mpl_connect("draw_event", lambda e: draws.append(e))
-    blitter = Blitter(fig, chart.artists)
+    blitter = Blitter(fig, [chart])
     blitter.full()
     assert len(draws) == 1 and blitter.background is not None
     for _ in range(5):
@@ -149,3 +149,34 @@ def test_gif_writer_writes_animation(tmp_path):
     writer.save(fig)
     path = writer.save(fig, final=True)
     assert path.suffix == ".gif" and path.read_bytes().startswith(b"GIF8")
+
+
+def test_unchanged_data_draws_nothing():
+    fig, ax = new_axes()
+    counts = {"A": 1}
+    chart = BarChart(ax, lambda: dict(counts))
+    assert chart.update(chart.snapshot()) >= LIMITS  # first frame: bars built
+    assert chart.update(chart.snapshot()) == UNCHANGED  # an idle stream costs no drawing
+    counts["A"] = 2
+    assert chart.update(chart.snapshot()) != UNCHANGED
+
+
+def test_redrawing_one_axes_matches_a_full_redraw():
+    import numpy as np
+
+    fig, axes = make_figure(2, "two")
+    counts = [{"Alice": 3, "Bob": 5}, {"x": 1}]
+    charts = [BarChart(ax, lambda c=c: dict(c)) for ax, c in zip(axes, counts, strict=True)]
+    for chart in charts:
+        chart.update(chart.snapshot())
+    blitter = Blitter(fig, charts)
+    blitter.full(layout=True)
+    counts[0]["Alice"] = 15  # the y limit must grow: 10 -> 20
+    levels = [chart.update(chart.snapshot()) for chart in charts]
+    assert levels == [LIMITS, UNCHANGED]
+    blitter.redraw_axes([charts[0]])
+    partial = np.asarray(fig.canvas.buffer_rgba()).copy()
+    blitter.full()
+    full = np.asarray(fig.canvas.buffer_rgba())
+    differing = np.count_nonzero(np.any(partial != full, axis=-1))
+    assert differing < 0.001 * full.shape[0] * full.shape[1], differing

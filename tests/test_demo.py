@@ -37,7 +37,7 @@ def test_demo_headless_end_to_end(workdir):
 
 
 def test_demo_memory_transport_and_no_display_goes_headless(workdir):
-    result = run_buzzline(["demo", "--transport", "memory", "--count", "50", "--interval", "0",
+    result = run_buzzline(["demo", "--transport", "memory", "--count", "50", "--interval", "0.001",
                            "--summary-json", "s.json"], workdir, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads((workdir / "s.json").read_text())["apps"]

@@ -67,12 +67,15 @@ class Batches(Analytic):
         self._pending: list[Any] = []
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
-        self._pending.extend(messages)
-        events: list[Event] = []
-        while len(self._pending) >= self.size:
-            chunk, self._pending = self._pending[: self.size], self._pending[self.size :]
-            self.completed += 1
-            events.append(BatchCompleted(self.completed, tuple(chunk)))
+        pending, size = self._pending, self.size
+        pending.extend(messages)
+        full = len(pending) // size
+        events: list[Event] = [
+            BatchCompleted(self.completed + i + 1, tuple(pending[i * size:(i + 1) * size]))
+            for i in range(full)
+        ]
+        del pending[: full * size]
+        self.completed += full
         return events
 
     def result(self) -> dict[str, Any]:

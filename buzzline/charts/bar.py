@@ -40,7 +40,7 @@ class BarChart(Chart):
         ax.set_ylim(0, 10)
         ax.grid(axis="y", alpha=0.3)
         self._total = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top",
-                              fontsize=9, color="0.3", animated=True)
+                              fontsize=9, color="0.3", animated=True, clip_on=True)
 
     def snapshot(self) -> list[tuple[str, int]]:
         items = self._counts().items()
@@ -79,7 +79,8 @@ class BarChart(Chart):
         colors = [self._key_colors[key] for key in keys]
         self.bars = self.ax.bar(range(len(keys)), [0] * len(keys), color=colors, animated=True)
         self.labels = [
-            self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=9, animated=True)
+            self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=9, animated=True,
+                         clip_on=True)
             for i in range(len(keys))
         ]
         self.ax.set_xticks(range(len(keys)), keys)

@@ -8,7 +8,8 @@ from typing import Any
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 
-SAME, LIMITS, LAYOUT = 0, 1, 2
+# What a frame must redraw for a chart, from least to most work.
+UNCHANGED, SAME, LIMITS, LAYOUT = 0, 1, 2, 3
 
 DEFAULT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
@@ -17,7 +18,15 @@ class Chart(ABC):
     def __init__(self, ax: Axes, title: str) -> None:
         self.ax = ax
         self.title = title
+        self._last: Any = None
         ax.set_title(title)
+
+    def update(self, snap: Any) -> int:
+        """Render ``snap`` unless it equals the last one (then: ``UNCHANGED``, nothing to draw)."""
+        if snap == self._last:
+            return UNCHANGED
+        self._last = snap
+        return max(SAME, self.render(snap))
 
     @abstractmethod
     def snapshot(self) -> Any:

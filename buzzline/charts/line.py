@@ -48,7 +48,7 @@ class LineChart(Chart):
         self.labels: list[Text] = []
         self.spans: list[Rectangle] = []
         self._status = ax.text(0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
-                               color="0.25", animated=True)
+                               color="0.25", animated=True, clip_on=True)
         self._timed: bool | None = None
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
@@ -82,7 +82,7 @@ class LineChart(Chart):
         while len(self.labels) < len(shown):
             self.labels.append(self.ax.annotate(
                 "", (0, 0), textcoords="offset points", xytext=(8, -12), ha="left",
-                color=self.alert_color, fontsize=8, animated=True))
+                color=self.alert_color, fontsize=8, animated=True, clip_on=True))
         for label, (x, y, text) in zip(self.labels, shown, strict=False):
             label.xy = (x, y)
             label.set_text(text)

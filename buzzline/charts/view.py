@@ -5,13 +5,15 @@ other threads and never waits for drawing."""
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+from matplotlib.transforms import Bbox, IdentityTransform
 
-from buzzline.charts.base import LAYOUT, SAME, Chart
+from buzzline.charts.base import LAYOUT, LIMITS, SAME, UNCHANGED, Chart
 from buzzline.charts.writers import ImageWriter
 
 log = logging.getLogger(__name__)
@@ -23,15 +25,19 @@ class ChartGroup:
 
     lock: AbstractContextManager
     charts: Sequence[Chart]
+    # set while the consumer may work; cleared while a frame draws (see ConsumeJob.gate)
+    gate: threading.Event | None = None
 
 
 class Blitter:
-    """Keeps the background of the last full draw; a frame restores it and redraws only the
-    animated artists (matplotlib's blitting recipe)."""
+    """Keeps each chart's background from the last full draw; a frame restores the backgrounds
+    of the charts whose data changed and redraws only their animated artists (matplotlib's
+    blitting recipe, per Axes: an idle chart costs nothing)."""
 
-    def __init__(self, fig: Figure, artists: Callable[[], list]) -> None:
-        self.fig, self.canvas, self._artists = fig, fig.canvas, artists
-        self.background = None
+    def __init__(self, fig: Figure, charts: Sequence[Chart]) -> None:
+        self.fig, self.canvas, self.charts = fig, fig.canvas, list(charts)
+        self.backgrounds: dict[int, object] = {}
+        self.cells: dict[int, Bbox] = {}  # each chart's Axes with its ticks, labels, title
         self.canvas.mpl_connect("draw_event", self._on_draw)
         # lay the figure out only when asked (``full(layout=True)``), not on every redraw
         self._layout = fig.get_layout_engine()
@@ -41,24 +47,54 @@ class Blitter:
     def _on_draw(self, event: object) -> None:
         if getattr(self.canvas, "is_saving", lambda: False)():
             return
-        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-        self._draw_artists()
+        self.backgrounds = {id(c): self.canvas.copy_from_bbox(c.ax.bbox) for c in self.charts}
+        renderer = self.canvas.get_renderer()
+        self.cells = {id(c): c.ax.get_tightbbox(renderer) for c in self.charts}
+        for chart in self.charts:
+            self._draw_artists(chart)
 
-    def _draw_artists(self) -> None:
-        for artist in self._artists():
+    def _draw_artists(self, chart: Chart) -> None:
+        for artist in chart.artists():
             self.fig.draw_artist(artist)
+
+    @property
+    def background(self) -> object | None:
+        return next(iter(self.backgrounds.values()), None)
 
     def full(self, layout: bool = False) -> None:
         if layout and self._layout is not None:
             self._layout.execute(self.fig)
         self.canvas.draw()
 
-    def fast(self) -> None:
-        if self.background is None:
+    def redraw_axes(self, charts: Sequence[Chart]) -> None:
+        """Redraw the static parts of ``charts`` whose limits moved, one Axes at a time (a
+        fraction of a whole-figure redraw): paint their old and new extent with the figure's
+        colour, draw the Axes, take its new background, draw its artists, blit."""
+        if not self.backgrounds:
             return self.full()
-        self.canvas.restore_region(self.background)
-        self._draw_artists()
-        self.canvas.blit(self.fig.bbox)
+        renderer = self.canvas.get_renderer()
+        for chart in charts:
+            new = chart.ax.get_tightbbox(renderer)
+            region = Bbox.union([self.cells[id(chart)], new]).padded(2)
+            paint = Rectangle((region.x0, region.y0), region.width, region.height,
+                              transform=IdentityTransform(), lw=0,
+                              facecolor=self.fig.get_facecolor())
+            paint.set_figure(self.fig)
+            paint.draw(renderer)
+            chart.ax.draw(renderer)
+            self.cells[id(chart)] = new
+            self.backgrounds[id(chart)] = self.canvas.copy_from_bbox(chart.ax.bbox)
+            self._draw_artists(chart)
+            self.canvas.blit(region)
+
+    def fast(self, changed: Sequence[Chart] | None = None) -> None:
+        """Redraw the artists of ``changed`` charts (all when None) over their backgrounds."""
+        if not self.backgrounds:
+            return self.full()
+        for chart in self.charts if changed is None else changed:
+            self.canvas.restore_region(self.backgrounds[id(chart)])
+            self._draw_artists(chart)
+            self.canvas.blit(chart.ax.bbox)
 
 
 class LiveView:
@@ -82,6 +118,7 @@ class LiveView:
         self.frames = 0
         self.full_redraws = 0
         self.layouts = 0
+        self.axes_redraws = 0
         self.frame_seconds = 0.0
         self._next_save = time.monotonic() + save_every
         self._started = time.monotonic()
@@ -89,20 +126,29 @@ class LiveView:
     def charts(self) -> list[Chart]:
         return [chart for group in self.groups for chart in group.charts]
 
-    def artists(self) -> list:
-        return [artist for chart in self.charts() for artist in chart.artists()]
+    @contextmanager
+    def drawing(self) -> Iterator[None]:
+        """Hold the consumers between batches while a frame draws."""
+        gates = {id(g.gate): g.gate for g in self.groups if g.gate is not None}.values()
+        for gate in gates:
+            gate.clear()
+        try:
+            yield
+        finally:
+            for gate in gates:
+                gate.set()
 
-    def update(self) -> int:
+    def update(self) -> dict[Chart, int]:
         """One frame's data step: snapshot under each lock, render outside it; returns what
-        must be redrawn (SAME, LIMITS or LAYOUT)."""
+        each chart needs redrawn (UNCHANGED, SAME, LIMITS or LAYOUT)."""
         snaps = []
         for group in self.groups:
             with group.lock:
                 snaps.extend((chart, chart.snapshot()) for chart in group.charts)
-        redraw = max((chart.render(snap) for chart, snap in snaps), default=SAME)
+        levels = {chart: chart.update(snap) for chart, snap in snaps}
         if self.on_frame is not None:
             self.on_frame()
-        return redraw
+        return levels
 
     def _maybe_save(self, final: bool = False) -> None:
         if self.writer is None:
@@ -121,9 +167,10 @@ class LiveView:
         while True:
             started = time.monotonic()
             done = self.finished() or self.stop.is_set()
-            self.update()
+            with self.drawing():
+                self.update()
+                self._maybe_save()
             self.frames += 1
-            self._maybe_save()
             self.frame_seconds += time.monotonic() - started
             if done:
                 break
@@ -133,8 +180,10 @@ class LiveView:
         """Show the figure and drive frames from a GUI timer until closed or stopped."""
         import matplotlib.pyplot as plt
 
-        blitter = Blitter(self.fig, self.artists)
+        blitter = Blitter(self.fig, self.charts())
         blitter.full(layout=True)
+        period = 1.0 / self.fps
+        due = [time.monotonic() + period]  # when the next frame should start
         closed = threading.Event()
         self.fig.canvas.mpl_connect("close_event", lambda event: closed.set())
 
@@ -143,16 +192,25 @@ class LiveView:
                 return
             started = time.monotonic()
             self.finished()  # lets the session check its deadline and producers
-            redraw = self.update()
-            if redraw == SAME:
-                blitter.fast()
-            else:
-                self.full_redraws += 1
-                self.layouts += redraw == LAYOUT
-                blitter.full(layout=redraw == LAYOUT)
+            with self.drawing():
+                levels = self.update()
+                redraw = max(levels.values(), default=UNCHANGED)
+                if redraw == LAYOUT:
+                    self.full_redraws += 1
+                    self.layouts += 1
+                    blitter.full(layout=True)
+                else:
+                    moved = [chart for chart, level in levels.items() if level == LIMITS]
+                    self.axes_redraws += len(moved)
+                    blitter.redraw_axes(moved)
+                    blitter.fast([chart for chart, level in levels.items() if level == SAME])
+                self._maybe_save()
             self.frames += 1
-            self._maybe_save()
-            self.frame_seconds += time.monotonic() - started
+            now = time.monotonic()
+            self.frame_seconds += now - started
+            # keep a steady rate: aim at the next slot (skipping missed ones), not "now + period"
+            due[0] = max(due[0] + period, now)
+            timer.interval = max(1, int((due[0] - now) * 1000))
             if self.stop.is_set():
                 closed.set()
                 plt.close(self.fig)
@@ -176,6 +234,6 @@ class LiveView:
         mean = self.frame_seconds / self.frames if self.frames else 0.0
         wall = time.monotonic() - self._started
         return {"frames": self.frames, "full_redraws": self.full_redraws,
-                "layouts": self.layouts,
+                "layouts": self.layouts, "axes_redraws": self.axes_redraws,
                 "mean_frame_ms": round(mean * 1000, 2),
                 "fps": round(self.frames / wall, 2) if wall > 0 else 0.0}

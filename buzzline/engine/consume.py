@@ -20,6 +20,7 @@ from buzzline.transports.base import StartAt, Transport
 
 log = logging.getLogger(__name__)
 LOGGED_REJECTIONS = 20
+BATCH_MESSAGES = 5_000
 
 
 @dataclass
@@ -36,10 +37,14 @@ class ConsumeJob:
     # set by the caller when no more messages will come (producers finished)
     input_done: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # cleared by the chart while it draws a frame: the consumer waits between batches
+    # instead of fighting the drawing thread for the GIL (both would be slower)
+    gate: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
     def __post_init__(self) -> None:
+        self.gate.set()
         self.pipeline = self.app.pipeline(self.settings, self.clock)
         self.totals = self.pipeline["totals"]
         self.rejections: Counter[str] = Counter()
@@ -53,10 +58,14 @@ class ConsumeJob:
         try:
             with self._consumer as consumer:
                 while not self.stop.is_set():
-                    limit = 10_000 if self.count is None else min(10_000, self.count - self.seen)
-                    batch = consumer.poll(max_messages=max(limit, 1), timeout=0.1)
+                    limit = BATCH_MESSAGES
+                    if self.count is not None:
+                        limit = max(1, min(limit, self.count - self.seen))
+                    self.gate.wait(1.0)
+                    batch = consumer.poll(max_messages=limit, timeout=0.1)
                     if batch.values:
                         good, bad = decode_many(self.app.message_type, batch.values, max_bytes)
+                        self.gate.wait(1.0)
                         with self.lock:
                             events = self.pipeline.update(good)
                             self.totals.add(0, len(bad))

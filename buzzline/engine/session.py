@@ -63,8 +63,13 @@ class Session:
                  options: ViewOptions) -> None:
         self.producers, self.consumers, self.options = list(producers), list(consumers), options
         self.stop = threading.Event()
-        for job in [*self.producers, *self.consumers]:
+        # one gate for the consumers in this process: closed while a frame draws
+        self.gate = threading.Event()
+        self.gate.set()
+        for job in self.producers:
             job.stop = self.stop
+        for job in self.consumers:
+            job.stop, job.gate = self.stop, self.gate
         self.view: LiveView | None = None
         self.charts: dict[int, list] = {}  # consumer index -> its charts
         self.mode = "none"
@@ -105,7 +110,7 @@ class Session:
         for index, job in enumerate(self.consumers):
             charts = job.app.charts(job.pipeline, axes[at: at + job.app.panels], job.settings)
             self.charts[index] = charts
-            groups.append(ChartGroup(job.lock, charts))
+            groups.append(ChartGroup(job.lock, charts, self.gate))
             at += job.app.panels
         output = opts.output_dir or (None if self.mode == "window" else opts.default_output_dir)
         writer = WRITERS.get(opts.image_format)(output, opts.image_name) if output else None
