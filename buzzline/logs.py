@@ -7,7 +7,24 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from rich.console import Console
+
 FILE_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+class ConsoleHandler(logging.Handler):
+    """Log lines to stderr through a rich Console, so they print above a live status line
+    (``buzzline.engine.status``) instead of through it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.console.print(self.format(record), markup=False, emoji=False)
+        except (OSError, ValueError):
+            self.handleError(record)
 
 
 class ScrubFilter(logging.Filter):
@@ -50,7 +67,7 @@ def configure_logging(level: str = "INFO", log_dir: Path | None = Path("logs"),
     logger.setLevel(level)
     logger.propagate = False
     scrub = ScrubFilter(secrets)
-    stderr = logging.StreamHandler()
+    stderr = ConsoleHandler()
     stderr.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     stderr.addFilter(scrub)
     logger.addHandler(stderr)

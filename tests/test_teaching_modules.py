@@ -71,11 +71,3 @@ def test_project_producer_writes_the_file(tmp_path):
     assert producer.returncode == 0
     first = orjson.loads(data.read_bytes().splitlines()[0])
     assert first["message_length"] == len(first["message"])
-
-
-def test_logs_scrub_home_and_user(tmp_path):
-    result = run_buzzline(["produce", "csv", "--interval", "0", "--input",
-                           str(tmp_path / "missing.csv")], tmp_path)
-    assert result.returncode == 2
-    log = (tmp_path / "logs" / "buzzline.log")
-    assert log.exists()

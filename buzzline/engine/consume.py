@@ -117,5 +117,4 @@ class ConsumeJob:
         return out
 
     def status(self) -> str:
-        return (f"{self.app.name}: {self.totals.messages:,} msgs · {self.totals.rate():,.0f}/s"
-                f" · {self.totals.rejected:,} rejected")
+        return f"{self.app.name} {self.totals.messages:,} msgs {self.totals.rate():,.0f}/s"

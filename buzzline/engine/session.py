@@ -94,10 +94,12 @@ class Session:
         return self._producers_done()
 
     def status(self) -> str:
+        """One line: per consumer its messages and rate, then the rejected total."""
+        if not self.consumers:
+            return " · ".join(f"{job.app.name} {job.sent:,} sent" for job in self.producers)
         parts = [job.status() for job in self.consumers]
-        if not parts:
-            parts = [f"{job.app.name}: {job.sent:,} sent" for job in self.producers]
-        return " | ".join(parts)
+        rejected = sum(job.totals.rejected for job in self.consumers)
+        return " · ".join(parts) + f" | {rejected:,} rejected"
 
     def _make_view(self) -> LiveView | None:
         opts = self.options

@@ -12,11 +12,19 @@ from rich.text import Text
 log = logging.getLogger("buzzline.status")
 
 
+def _log_console() -> Console | None:
+    """The console buzzline's log lines go to, so they print above the status line."""
+    from buzzline.logs import ConsoleHandler
+
+    handlers = logging.getLogger("buzzline").handlers
+    return next((h.console for h in handlers if isinstance(h, ConsoleHandler)), None)
+
+
 class StatusLine:
     def __init__(self, render: Callable[[], str], console: Console | None = None,
                  refresh_every: float = 0.25, log_every: float = 10.0) -> None:
         self.render = render
-        self.console = console or Console(stderr=True)
+        self.console = console or _log_console() or Console(stderr=True)
         self.refresh_every = refresh_every
         self.log_every = log_every
         self._live: Live | None = None
@@ -35,13 +43,16 @@ class StatusLine:
         if self._live is not None:
             if now - self._last >= self.refresh_every:
                 self._last = now
-                self._live.update(Text(self.render()), refresh=True)
+                self._live.update(self._text(), refresh=True)
         elif now - self._last >= self.log_every:
             self._last = now
             log.info("%s", self.render())
 
+    def _text(self) -> Text:
+        return Text(self.render(), no_wrap=True, overflow="ellipsis")
+
     def __exit__(self, *exc: object) -> None:
         if self._live is not None:
-            self._live.update(Text(self.render()), refresh=True)
+            self._live.update(self._text(), refresh=True)
             self._live.__exit__(None, None, None)
             self._live = None
