@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install dev demo test lint data clean images
+.PHONY: help install dev demo test lint data clean images bench
 
 help:
 	@echo "make demo    - install (first run) and run the live demo (a window, or images in out/)"
@@ -57,3 +57,7 @@ images: install
 	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING produce project --count 400 --interval 0 --seed 5
 	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING consume project --from-beginning --count 400 --top-k 5 --output ../docs/images
 	rm -rf .images-tmp
+
+# Benchmarks (not run by CI; a smoke test runs each script on a tiny size).
+bench: install
+	$(BIN)/python bench/file_pipeline.py $(ARGS)

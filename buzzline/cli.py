@@ -52,6 +52,8 @@ def view_options(f: Any) -> Any:
         click.option("--summary-json", type=click.Path(path_type=Path),
                      help="Write the final analytics as JSON to PATH."),
         click.option("--no-chart", is_flag=True, help="Count only, draw nothing."),
+        click.option("--colors", help="Chart colours, comma-separated (e.g. 'tab:green,#ff7f0e'; "
+                                      "line chart: line,alert)."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -113,7 +115,7 @@ def consume(ctx: click.Context, app: str, transport: str | None, topic: str | No
             **view: Any) -> None:
     """Read APP's messages, keep live analytics and draw its live chart."""
     settings = _settings(ctx, transport=transport, top_k=top_k, line_window=line_window,
-                         fps=view["fps"], display=view["display"])
+                         fps=view["fps"], display=view["display"], chart_colors=view["colors"])
     the_app = get_app(app)
     job = ConsumeJob(the_app, settings, create_transport(settings.transport, settings),
                      topic or the_app.topic(settings),
@@ -137,7 +139,8 @@ def consume(ctx: click.Context, app: str, transport: str | None, topic: str | No
 def demo(ctx: click.Context, transport: str | None, count: int | None, interval: float,
          seed: int | None, **view: Any) -> None:
     """Run every app's producer and consumer together with a dashboard of all charts."""
-    settings = _settings(ctx, transport=transport, fps=view["fps"], display=view["display"])
+    settings = _settings(ctx, transport=transport, fps=view["fps"], display=view["display"],
+                         chart_colors=view["colors"])
     rng = random.Random(seed)
     write_sample_data(settings.buzz_json_file, settings.smoker_csv_file, rng)
     the_transport = create_transport(settings.transport, settings)

@@ -5,13 +5,32 @@ never as an exception.
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 import orjson
 
 DEFAULT_MAX_BYTES = 1_048_576
+
+
+def _compile_fast_build(schema: dict[str, tuple[type, ...]]) -> Callable:
+    """Source for a tight ``dict -> message | None`` check (like dataclasses' own __init__),
+    about 3x faster than a generic loop; anything unusual falls to the slow path."""
+    lines = ["def fast_build(cls, obj):", "    try:"]
+    lines += [f"        v{i} = obj[{field!r}]" for i, field in enumerate(schema)]
+    lines += ["    except KeyError:", "        return None"]
+    for i, types in enumerate(schema.values()):
+        if float in types:  # an int becomes a float; orjson never yields NaN or inf
+            lines += [f"    if type(v{i}) is int: v{i} = float(v{i})",
+                      f"    elif type(v{i}) is not float: return None"]
+        else:
+            lines.append(f"    if type(v{i}) is not {types[0].__name__}: return None")
+    args = ", ".join(f"v{i}" for i in range(len(schema)))
+    lines.append(f"    return cls({args})")
+    namespace: dict[str, Any] = {}
+    exec("\n".join(lines), {"float": float}, namespace)  # noqa: S102 - fixed field names
+    return namespace["fast_build"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +44,13 @@ class Rejected:
 class Message:
     """Base of the message types: field order is the wire order."""
 
+    # built per subclass: dict -> message when every field has exactly an accepted type
+    fast_build: ClassVar[Callable[[dict], Any]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.fast_build = classmethod(_compile_fast_build(cls.schema))  # type: ignore[assignment]
+
     # field name -> accepted JSON types
     schema: ClassVar[dict[str, tuple[type, ...]]]
 
@@ -32,24 +58,26 @@ class Message:
         return asdict(self)  # type: ignore[call-overload]
 
     def encode(self) -> bytes:
-        return orjson.dumps(self.to_dict())
+        """Compact UTF-8 JSON, fields in wire order (orjson serializes dataclasses natively)."""
+        return orjson.dumps(self)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: its __init__ is 3x faster, and decoding is hot
 class Buzz(Message):
     message: str
     author: str
     schema: ClassVar = {"message": (str,), "author": (str,)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: its __init__ is 3x faster, and decoding is hot
 class SmokerReading(Message):
     timestamp: str
     temperature: float
     schema: ClassVar = {"timestamp": (str,), "temperature": (int, float)}
+    float_fields: ClassVar = ("temperature",)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: its __init__ is 3x faster, and decoding is hot
 class ProjectMessage(Message):
     message: str
     author: str
@@ -67,10 +95,15 @@ class ProjectMessage(Message):
         "keyword_mentioned": (str,),
         "message_length": (int,),
     }
+    float_fields: ClassVar = ("sentiment",)
 
 
 M = TypeVar("M", bound=Message)
+
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number"}
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def decode(kind: type[M], raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> M | Rejected:
@@ -80,11 +113,19 @@ def decode(kind: type[M], raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> M |
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
+        if raw.startswith(_BOM):  # a byte-order mark (Windows editors write one): skip it
+            return decode(kind, raw[len(_BOM):], max_bytes)
         if isinstance(exc.__cause__, UnicodeDecodeError) or "utf-8" in str(exc).lower():
             return Rejected("not valid UTF-8", raw)
         return Rejected(f"not valid JSON: {str(exc).splitlines()[0]}", raw)
-    if not isinstance(obj, dict):
+    if type(obj) is not dict:
         return Rejected(f"expected a JSON object, got {type(obj).__name__}", raw)
+    message = kind.fast_build(obj)
+    return _validate(kind, obj, raw) if message is None else message
+
+
+def _validate(kind: type[M], obj: dict, raw: bytes) -> M | Rejected:
+    """The slow path: the first problem, as a reason (or the message, ints made floats)."""
     values = {}
     for name, types in kind.schema.items():
         if name not in obj:

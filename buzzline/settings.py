@@ -55,6 +55,8 @@ class Settings:
     top_k: int = _env("BUZZLINE_TOP_K", 0, minimum=0)
     batch_size: int = _env("BUZZLINE_BATCH_SIZE", 5, minimum=1)
     line_window: int = _env("BUZZLINE_LINE_WINDOW", 0, minimum=0)
+    # comma-separated matplotlib colours ("tab:blue,#ff7f0e,green"); empty: each chart's own
+    chart_colors: str = _env("BUZZLINE_CHART_COLORS", "")
     max_points: int = _env("BUZZLINE_MAX_POINTS", 10_000, minimum=100)
     max_message_bytes: int = _env("BUZZLINE_MAX_MESSAGE_BYTES", 1_048_576, minimum=64)
     display: str = _env("BUZZLINE_DISPLAY", "auto", choices=("auto", "window", "headless"))

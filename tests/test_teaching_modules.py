@@ -8,7 +8,7 @@ import time
 import orjson
 import pytest
 
-from tests.conftest import ROOT, run_buzzline, subprocess_env
+from tests.conftest import ROOT, subprocess_env
 
 
 def wait_for_lines(path, count, timeout=30.0):

@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from buzzline.analytics import Batches, Counts, Pipeline, Totals
 from buzzline.apps.base import App
 from buzzline.charts.bar import BarChart
-from buzzline.charts.base import Chart
+from buzzline.charts.base import Chart, parse_colors
 from buzzline.clock import Clock
 from buzzline.messages import Buzz, Message
 from buzzline.settings import Settings
@@ -42,7 +42,7 @@ class BuzzApp(App):
 
     def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
         return [BarChart(axes[0], pipeline["authors"].counts, title=self.title,
-                         top_k=settings.top_k)]
+                         top_k=settings.top_k, colors=parse_colors(settings.chart_colors))]
 
     def headline(self, summary: dict[str, Any]) -> str:
         counts = ", ".join(f"{a} {n}" for a, n in summary.get("author_counts", {}).items())

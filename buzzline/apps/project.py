@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 from buzzline.analytics import Counts, MeanBy, Pipeline, Totals
 from buzzline.apps.base import App
 from buzzline.charts.bar import BarChart
-from buzzline.charts.base import Chart
+from buzzline.charts.base import Chart, parse_colors
 from buzzline.clock import Clock
 from buzzline.messages import Message, ProjectMessage
 from buzzline.settings import Settings
@@ -49,7 +49,8 @@ class ProjectApp(App):
 
     def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
         return [BarChart(axes[0], pipeline["categories"].counts, title=self.title,
-                         xlabel="Category", colors=CATEGORY_COLORS, top_k=settings.top_k)]
+                         xlabel="Category", top_k=settings.top_k,
+                         colors=parse_colors(settings.chart_colors, CATEGORY_COLORS))]
 
     def headline(self, summary: dict[str, Any]) -> str:
         counts = ", ".join(f"{c} {n}" for c, n in summary.get("category_counts", {}).items())

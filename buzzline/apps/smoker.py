@@ -9,7 +9,7 @@ from matplotlib.axes import Axes
 
 from buzzline.analytics import LineSeries, Pipeline, StallDetector, Totals
 from buzzline.apps.base import App
-from buzzline.charts.base import Chart
+from buzzline.charts.base import Chart, parse_colors
 from buzzline.charts.line import LineChart, LineSnapshot
 from buzzline.clock import Clock
 from buzzline.messages import Message, SmokerReading
@@ -68,7 +68,9 @@ class SmokerApp(App):
                 status = f"{series.last[1]:.1f} °F · {state}"
             return LineSnapshot(x, y, markers, spans, status, bool(series.timed))
 
-        return [LineChart(axes[0], data, title=self.title, window=settings.line_window)]
+        colors = parse_colors(settings.chart_colors, ("tab:blue", "red"))
+        return [LineChart(axes[0], data, title=self.title, window=settings.line_window,
+                          color=colors[0], alert_color=colors[1] if len(colors) > 1 else "red")]
 
     def headline(self, summary: dict[str, Any]) -> str:
         stalls = "; ".join(f"{s['start']} to {s['end'] or 'end of stream'}"

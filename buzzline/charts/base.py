@@ -3,10 +3,14 @@ the analytics (called under the consumer's lock, so it must be quick), then ``re
 updates the artists outside the lock and says whether the layout changed (a full redraw)."""
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from typing import Any
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.colors import is_color_like
+
+from buzzline.errors import SettingsError
 
 # What a frame must redraw for a chart, from least to most work.
 UNCHANGED, SAME, LIMITS, LAYOUT = 0, 1, 2, 3
@@ -45,6 +49,16 @@ class Chart(ABC):
     @abstractmethod
     def artists(self) -> list[Artist]:
         """The artists that change between frames (drawn by blitting in a window)."""
+
+
+def parse_colors(text: str, default: Sequence[str] = DEFAULT_COLORS) -> tuple[str, ...]:
+    """``"tab:blue, #ff7f0e"`` -> a tuple of colours; empty text -> ``default``."""
+    colors = tuple(c.strip() for c in text.split(",") if c.strip())
+    for color in colors:
+        if not is_color_like(color):
+            raise SettingsError(f"colour {color!r} is not a matplotlib colour "
+                                "(try a name like 'tab:orange' or a hex code like '#ff7f0e')")
+    return colors or tuple(default)
 
 
 def grow_limit(current: float, needed: float) -> float | None:

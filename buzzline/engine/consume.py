@@ -99,7 +99,8 @@ class ConsumeJob:
 
     def _report(self, events: list, bad: list) -> None:
         for event in events:
-            log.log(event.level, "%s: %s", self.app.name, event.describe())
+            if log.isEnabledFor(event.level):
+                log.log(event.level, "%s: %s", self.app.name, event.describe())
         for rejected in bad:
             self.rejections[rejected.reason.split(":")[0]] += 1
             n = self.totals.rejected

@@ -112,6 +112,8 @@ class Session:
         for index, job in enumerate(self.consumers):
             charts = job.app.charts(job.pipeline, axes[at: at + job.app.panels], job.settings)
             self.charts[index] = charts
+            if panels == 1:  # one chart: the title asked for is its title
+                charts[0].ax.set_title(opts.title)
             groups.append(ChartGroup(job.lock, charts, self.gate))
             at += job.app.panels
         output = opts.output_dir or (None if self.mode == "window" else opts.default_output_dir)
