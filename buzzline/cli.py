@@ -3,13 +3,14 @@
 import logging
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 import orjson
 
-from buzzline import __version__
+from buzzline import __version__, cli_kafka
 from buzzline.apps import APPS, get_app
 from buzzline.charts.writers import WRITERS
 from buzzline.engine.consume import ConsumeJob
@@ -29,7 +30,8 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     """Build the one settings object for this command and set up logging from it."""
     root = ctx.find_root().params
     settings = load_settings(env_file=root["env_file"], log_level=root["log_level"], **overrides)
-    configure_logging(settings.log_level, settings.log_dir)
+    configure_logging(settings.log_level, settings.log_dir,
+                      secrets=(settings.kafka_sasl_password,))
     return settings
 
 
@@ -79,19 +81,30 @@ def cli(env_file: Path, log_level: str | None) -> None:
 @click.option("--input", "input_path", type=click.Path(path_type=Path),
               help="Input file (json: a JSON array of buzz messages; csv: timestamp,temperature).")
 @click.option("--seed", type=int, help="Random seed for generated messages.")
+@click.option("--partitions", type=click.IntRange(min=1),
+              help="Kafka: partitions of a topic it creates [KAFKA_PARTITIONS or 3].")
+@click.option("--replication-factor", type=click.IntRange(min=1),
+              help="Kafka: replication factor of a topic it creates [1].")
+@click.option("--reset-topic", is_flag=True,
+              help="Empty the topic first (the teaching project recreated it at every start).")
+@click.option("--also-kafka", is_flag=True,
+              help="Also send to Kafka when a broker answers (the project producer's way).")
 @click.pass_context
 def produce(ctx: click.Context, app: str, transport: str | None, topic: str | None,
             interval: float | None, count: int | None, input_path: Path | None,
-            seed: int | None) -> None:
+            seed: int | None, partitions: int | None, replication_factor: int | None,
+            reset_topic: bool, also_kafka: bool) -> None:
     """Send APP's messages to a topic."""
     files = {"json": "buzz_json_file", "csv": "smoker_csv_file"}
     extra = {files[app]: input_path} if input_path and app in files else {}
-    settings = _settings(ctx, transport=transport, **extra)
+    settings = _settings(ctx, transport=transport, kafka_partitions=partitions,
+                         kafka_replication_factor=replication_factor, **extra)
     the_app = get_app(app)
     job = ProduceJob(the_app, settings, create_transport(settings.transport, settings),
                      topic or the_app.topic(settings),
                      the_app.interval(settings) if interval is None else interval,
-                     count=count, rng=random.Random(seed))
+                     count=count, rng=random.Random(seed), reset_topic=reset_topic,
+                     also=_kafka_if_reachable(settings) if also_kafka else [])
     session = Session([job], [], ViewOptions(title=the_app.title, image_name=app, charts=False))
     session.run()
     click.echo(f"{app}: sent {job.sent:,} messages to {settings.transport} topic '{job.topic}'")
@@ -101,7 +114,9 @@ def produce(ctx: click.Context, app: str, transport: str | None, topic: str | No
 @click.argument("app", type=click.Choice(APPS.names()))
 @transport_option
 @click.option("--topic", help="Topic [default: the app's setting].")
-@click.option("--from-beginning", is_flag=True, help="Read what is already there too.")
+@click.option("--from-beginning", is_flag=True,
+              help="Read everything the topic holds (default: where the group left off on "
+                   "Kafka, the end of a file).")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after N messages.")
 @click.option("--idle-exit", type=float, help="Stop when no message came for SECONDS.")
 @click.option("--top-k", type=click.IntRange(min=0), help="Bar charts show the top K only.")
@@ -119,7 +134,7 @@ def consume(ctx: click.Context, app: str, transport: str | None, topic: str | No
     the_app = get_app(app)
     job = ConsumeJob(the_app, settings, create_transport(settings.transport, settings),
                      topic or the_app.topic(settings),
-                     start="beginning" if from_beginning else "end", count=count,
+                     start="beginning" if from_beginning else "committed", count=count,
                      idle_exit=idle_exit)
     summaries = _run_session([], [job], view, settings, title or the_app.title, app)
     click.echo(f"{app}: {the_app.headline(summaries[0])}")
@@ -179,6 +194,20 @@ def data(ctx: click.Context, force: bool, seed: int | None) -> None:
         click.echo("sample data already there (use --force to rewrite)")
 
 
+cli_kafka.register(cli, lambda ctx: _settings(ctx))
+
+
+def _kafka_if_reachable(settings: Settings) -> list:
+    """[the Kafka transport] when a broker answers within 3 s, else [] (and one line why)."""
+    if settings.transport == "kafka":
+        return []
+    try:
+        return [create_transport("kafka", replace(settings, kafka_connect_timeout=3.0))]
+    except BuzzlineError as exc:
+        log.info("not sending to Kafka: %s", exc)
+        return []
+
+
 def _run_session(producers: list, consumers: list, view: dict[str, Any], settings: Settings,
                  title: str, image_name: str) -> list[dict[str, Any]]:
     options = ViewOptions(
@@ -215,4 +244,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
         code = exc.exit_code
     except KeyboardInterrupt:
         code = 0
+    except Exception as exc:
+        if not type(exc).__module__.startswith(("confluent_kafka", "cimpl")):
+            raise
+        error = exc.args[0] if exc.args else exc  # a Kafka error nothing above expected
+        click.echo(f"buzzline: kafka error: {getattr(error, 'str', lambda: error)()}", err=True)
+        code = 2
     sys.exit(code if isinstance(code, int) else 0)

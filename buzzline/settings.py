@@ -16,14 +16,32 @@ from dotenv import dotenv_values
 from buzzline.errors import SettingsError
 
 
-def _env(name: str, default: Any, minimum: float | None = None, choices: tuple = ()) -> Any:
-    return field(default=default, metadata={"env": name, "min": minimum, "choices": choices})
+def _env(name: str, default: Any, minimum: float | None = None, choices: tuple = (),
+         secret: bool = False) -> Any:
+    return field(default=default, repr=not secret,
+                 metadata={"env": name, "min": minimum, "choices": choices, "secret": secret})
 
 
 @dataclass(frozen=True)
 class Settings:
     # Kafka (the teaching project's names)
     kafka_broker_address: str = _env("KAFKA_BROKER_ADDRESS", "localhost:9092")
+    kafka_security_protocol: str = _env(
+        "KAFKA_SECURITY_PROTOCOL", "PLAINTEXT",
+        choices=("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"))
+    kafka_sasl_mechanism: str = _env("KAFKA_SASL_MECHANISM", "PLAIN",
+                                     choices=("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"))
+    kafka_sasl_username: str = _env("KAFKA_SASL_USERNAME", "")
+    kafka_sasl_password: str = _env("KAFKA_SASL_PASSWORD", "", secret=True)
+    kafka_ssl_ca_location: str = _env("KAFKA_SSL_CA_LOCATION", "")
+    kafka_partitions: int = _env("KAFKA_PARTITIONS", 3, minimum=1)
+    kafka_replication_factor: int = _env("KAFKA_REPLICATION_FACTOR", 1, minimum=1)
+    kafka_compression: str = _env("KAFKA_COMPRESSION", "none",
+                                  choices=("none", "gzip", "snappy", "lz4", "zstd"))
+    kafka_connect_timeout: float = _env("KAFKA_CONNECT_TIMEOUT_SECONDS", 8.0, minimum=1)
+    # where `buzzline kafka` keeps the broker: its install cache and its data
+    kafka_cache_dir: Path = _env("BUZZLINE_KAFKA_CACHE", Path(""))
+    kafka_data_dir: Path = _env("BUZZLINE_KAFKA_DATA", Path(""))
     # basic app: JSON lines appended to a file (the teaching project's buzz_live file)
     basic_topic: str = _env("BASIC_TOPIC", "buzz_live")
     # buzz (JSON) app
@@ -84,8 +102,7 @@ def _parse(f: Any, raw: str, where: str) -> Any:
         elif kind is Path or issubclass(kind, Path):
             value = Path(os.path.expanduser(text))
         else:
-            value = text.upper() if f.metadata.get("choices") == ("DEBUG", "INFO", "WARNING",
-                                                                  "ERROR") else text
+            value = text.upper() if f.metadata.get("choices") else text
     except (ValueError, KeyError):
         noun = {int: "a whole number", float: "a number", bool: "true or false"}.get(kind, kind)
         raise SettingsError(f"{where}={raw!r} is not valid: expected {noun}") from None

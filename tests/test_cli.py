@@ -1,12 +1,20 @@
 """The CLI through click's test runner (in process) and as a subprocess (exit codes)."""
 
 import json
+import socket
+import time
 
 import orjson
 from click.testing import CliRunner
 
 from buzzline.cli import cli
 from tests.conftest import run_buzzline
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def invoke(*args: str):
@@ -95,10 +103,17 @@ def test_bad_setting_in_dotenv_file(workdir):
     assert result.returncode == 2 and "SMOKER_ROLLING_WINDOW_SIZE" in result.stderr
 
 
-def test_kafka_not_available_yet(workdir):
-    result = run_buzzline(["produce", "json", "--transport", "kafka", "--count", "1"], workdir)
-    assert result.returncode == 2
-    assert "not available yet" in result.stderr and "Traceback" not in result.stderr
+def test_kafka_broker_down_is_one_line_and_exit_2_within_10s(workdir):
+    port = free_port()  # nothing listens there
+    for command in (["produce", "json"], ["consume", "json", "--no-chart"]):
+        started = time.monotonic()
+        result = run_buzzline([*command, "--transport", "kafka", "--count", "1"], workdir,
+                              KAFKA_BROKER_ADDRESS=f"localhost:{port}")
+        assert time.monotonic() - started < 10
+        assert result.returncode == 2
+        assert result.stderr.strip().count("\n") == 0, result.stderr
+        assert f"localhost:{port}" in result.stderr and "buzzline kafka start" in result.stderr
+        assert "Traceback" not in result.stderr
 
 
 def test_unknown_choice_lists_valid_ones(workdir):

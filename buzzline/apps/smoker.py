@@ -43,6 +43,10 @@ class SmokerApp(App):
             write_smoker_csv(path, rng)
         return read_smoker_csv(path, count)
 
+    def key(self, message: Message) -> bytes | None:
+        """One key for the whole cook: one partition, so readings stay in order."""
+        return b"smoker"
+
     def pipeline(self, settings: Settings, clock: Clock) -> Pipeline:
         return Pipeline({
             "stall": StallDetector(settings.smoker_rolling_window_size,

@@ -20,6 +20,8 @@ from buzzline.transports.base import StartAt, Transport
 
 log = logging.getLogger(__name__)
 LOGGED_REJECTIONS = 20
+# after the producers finished: how long without a message before giving up on "caught up"
+DRAIN_SECONDS = 15.0
 BATCH_MESSAGES = 5_000
 
 
@@ -29,7 +31,7 @@ class ConsumeJob:
     settings: Settings
     transport: Transport
     topic: str
-    start: StartAt = "end"
+    start: StartAt = "committed"
     count: int | None = None
     idle_exit: float | None = None
     clock: Clock = field(default_factory=SystemClock)
@@ -49,6 +51,7 @@ class ConsumeJob:
         self.totals = self.pipeline["totals"]
         self.rejections: Counter[str] = Counter()
         self.positions: dict[int, int] = {}
+        self.lag: dict[int, int] | None = None
         self._consumer = self.transport.consumer(
             self.topic, group=self.app.group(self.settings), start=self.start)
 
@@ -71,13 +74,17 @@ class ConsumeJob:
                             self.totals.add(0, len(bad))
                             self.positions = batch.positions
                         consumer.commit(batch.positions)
+                        self.lag = consumer.lag()
                         self._report(events, bad)
                         last_message = time.monotonic()
                     if self.count is not None and self.seen >= self.count:
                         break
-                    if batch.caught_up and self.input_done.is_set():
-                        break
                     idle = time.monotonic() - last_message
+                    if self.input_done.is_set() and (batch.caught_up or idle >= DRAIN_SECONDS):
+                        if not batch.caught_up:
+                            log.warning("%s: the producers finished and nothing came for %ss: "
+                                        "stopping", self.app.name, DRAIN_SECONDS)
+                        break
                     if self.idle_exit is not None and idle >= self.idle_exit:
                         log.info("%s: no message for %ss, stopping", self.app.name, self.idle_exit)
                         break
@@ -115,7 +122,11 @@ class ConsumeJob:
             out.update(self.app.summary(self.pipeline))
             out["rejected_reasons"] = dict(self.rejections)
             out["positions"] = {str(k): v for k, v in self.positions.items()}
+            if self.lag is not None:
+                out["lag"] = {str(k): v for k, v in self.lag.items()}
         return out
 
     def status(self) -> str:
-        return f"{self.app.name} {self.totals.messages:,} msgs {self.totals.rate():,.0f}/s"
+        text = f"{self.app.name} {self.totals.messages:,} msgs {self.totals.rate():,.0f}/s"
+        lag = self.lag
+        return text if lag is None else f"{text} lag {sum(lag.values()):,}"

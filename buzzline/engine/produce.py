@@ -9,6 +9,7 @@ from buzzline.apps.base import App
 from buzzline.clock import Clock, SystemClock
 from buzzline.settings import Settings
 from buzzline.transports.base import Transport
+from buzzline.transports.tee import TeeProducer
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,9 @@ class ProduceJob:
     topic: str
     interval: float
     count: int | None = None
+    reset_topic: bool = False
+    # more transports that get every message too (the project producer's "and Kafka")
+    also: list[Transport] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     clock: Clock = field(default_factory=SystemClock)
     rng: random.Random = field(default_factory=random.Random)
@@ -32,9 +36,12 @@ class ProduceJob:
         """Send until the source ends, ``count`` is reached or ``stop`` is set; flush at the end."""
         try:
             source = self.app.source(self.settings, self.rng, self.clock, self.count)
-            log.info("producing %s messages to %s '%s' every %ss", self.app.name,
-                     self.transport.describe(), self.topic, self.interval)
-            with self.transport.producer(self.topic) as producer:
+            where = " and ".join(t.describe() for t in [self.transport, *self.also])
+            log.info("producing %s messages to %s '%s' every %ss", self.app.name, where,
+                     self.topic, self.interval)
+            producers = [t.producer(self.topic, reset=self.reset_topic)
+                         for t in [self.transport, *self.also]]
+            with producers[0] if len(producers) == 1 else TeeProducer(producers) as producer:
                 for message in source:
                     if self.stop.is_set():
                         break

@@ -23,10 +23,11 @@ def _memory(settings: Settings) -> Transport:
 
 
 def _kafka(settings: Settings) -> Transport:
-    raise TransportUnavailable(
-        "the kafka transport is not available yet (it comes in buzzline 0.2); "
-        "use --transport file"
-    )
+    try:
+        from buzzline.transports.kafka import KafkaTransport
+    except ImportError as exc:  # confluent-kafka missing or its library broken
+        raise TransportUnavailable(f"the kafka transport needs confluent-kafka: {exc}") from None
+    return KafkaTransport(settings)
 
 
 TRANSPORTS.add("file", _file)

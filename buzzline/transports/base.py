@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Self
 
-# Where a consumer without a saved position starts.
-StartAt = Literal["end", "beginning"]
+# Where a consumer without a saved position starts: "end" (only what arrives from now on),
+# "beginning" (everything kept), "committed" (where its group left off; without a committed
+# position: the beginning for Kafka, the end for transports that keep no positions yet).
+StartAt = Literal["end", "beginning", "committed"]
 
 
 @dataclass(slots=True)
@@ -66,6 +68,10 @@ class Consumer(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources. Safe to call twice."""
 
+    def lag(self) -> dict[int, int] | None:
+        """partition -> messages not read yet, where the transport knows (else None)."""
+        return None
+
     def batches(self, max_messages: int = 10_000, timeout: float = 0.1) -> Iterator[Batch]:
         """Poll forever; empty batches are yielded too, so callers can check their stop flag."""
         while True:
@@ -84,7 +90,9 @@ class Transport(ABC):
     name: str = "?"
 
     @abstractmethod
-    def producer(self, topic: str) -> Producer: ...
+    def producer(self, topic: str, reset: bool = False) -> Producer:
+        """A producer to ``topic``; ``reset`` empties the topic first (the teaching project
+        deleted and recreated its topic at every start)."""
 
     @abstractmethod
     def consumer(

@@ -49,8 +49,12 @@ class FileTransport(Transport):
             raise SettingsError(f"topic {topic!r} cannot be used as a file name")
         return self.data_dir / f"{topic}.jsonl"
 
-    def producer(self, topic: str) -> "FileProducer":
-        return FileProducer(self.path(topic))
+    def producer(self, topic: str, reset: bool = False) -> "FileProducer":
+        path = self.path(topic)
+        if reset and path.exists():
+            log.info("emptying %s (--reset-topic)", path)
+            path.write_bytes(b"")  # consumers following it see a truncation and start over
+        return FileProducer(path)
 
     def consumer(
         self,

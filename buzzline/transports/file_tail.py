@@ -51,7 +51,7 @@ class FileConsumer(Consumer):
             log.warning("saved position %d is past the end of %s (%d bytes): it was truncated; "
                         "reading from 0", wanted, path, size)
             wanted = 0
-        elif wanted is None and start == "end":
+        elif wanted is None and start in ("end", "committed"):  # no stored positions yet
             wanted = self._last_line_end(size)
         if wanted is None or wanted >= 0:
             self._reset(wanted or 0)

@@ -31,7 +31,10 @@ class MemoryTransport(Transport):
         with self._cond:
             return list(self._topic(topic))
 
-    def producer(self, topic: str) -> "MemoryProducer":
+    def producer(self, topic: str, reset: bool = False) -> "MemoryProducer":
+        if reset:
+            with self._cond:
+                self._topic(topic).clear()
         return MemoryProducer(self, topic)
 
     def consumer(
@@ -50,7 +53,7 @@ class MemoryTransport(Transport):
                         "reading from 0", wanted, topic, size)
             wanted = 0
         if wanted is None:
-            wanted = size if start == "end" else 0
+            wanted = 0 if start == "beginning" else size  # "committed": none stored: the end
         return MemoryConsumer(self, topic, group, wanted)
 
 

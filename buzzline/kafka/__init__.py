@@ -1,0 +1,13 @@
+"""A local Apache Kafka broker for buzzline (``buzzline kafka install|start|stop|status|logs``):
+installed from ``KAFKA_HOME``, the official release or Maven Central, run in KRaft mode (no
+ZooKeeper) as one background process whose data is kept across restarts.
+
+Modules (imported one by one, so that importing the package costs nothing):
+
+- ``install``: ``install(cache_dir, kafka_home=None, progress=None) -> Installation``,
+  ``default_cache_dir()``, ``install_dir(cache_dir)``, ``cached(install_dir)``, ``KAFKA_VERSION``
+- ``broker``: ``BrokerConfig``, ``start``, ``stop``, ``is_running``, ``tail_log``, ``answers``,
+  ``broker_version``, ``free_port``, ``write_server_properties``, ``format_storage``
+- ``config`` (server.properties), ``storage`` (formatting), ``process`` (pid file, signals,
+  ports), ``archive`` (download, SHA-512, safe extraction), ``jvm`` (Java 17+ check)
+"""

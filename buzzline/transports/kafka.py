@@ -1,0 +1,115 @@
+"""The Kafka transport on confluent-kafka (librdkafka).
+
+Producers: idempotent, acks=all, batched (linger), optional compression, delivery reports
+counted; a message that finally fails makes ``close`` raise (exit code 1). Consumers: a group,
+manual commits after each processed batch (at-least-once), close = commit + leave the group.
+A broker that does not answer is one line and exit code 2 within the connect timeout.
+"""
+
+import logging
+import time
+
+from confluent_kafka import Consumer as RdConsumer
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from buzzline.errors import TransportUnavailable
+from buzzline.settings import Settings
+from buzzline.transports.base import StartAt, Transport
+from buzzline.transports.kafka_client import KafkaConsumer, KafkaProducer
+from buzzline.transports.kafka_config import client_config
+
+log = logging.getLogger(__name__)
+
+
+class KafkaTransport(Transport):
+    name = "kafka"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.config = client_config(settings)
+        self.admin = AdminClient(self.config)
+        self._check_reachable()
+
+    def describe(self) -> str:
+        return f"kafka ({self.settings.kafka_broker_address})"
+
+    def _check_reachable(self) -> None:
+        timeout = self.settings.kafka_connect_timeout
+        try:
+            self.admin.list_topics(timeout=timeout)
+        except KafkaException as exc:
+            reason = exc.args[0].str() if exc.args and isinstance(exc.args[0], KafkaError) else exc
+            address = self.settings.kafka_broker_address
+            if "auth" in str(reason).lower() or "sasl" in str(reason).lower():
+                raise TransportUnavailable(
+                    f"Kafka at {address} refused the credentials ({reason})") from None
+            raise TransportUnavailable(
+                f"cannot reach Kafka at {address} within {timeout:g} s; start a local broker "
+                "with `buzzline kafka start` (or set KAFKA_BROKER_ADDRESS)") from None
+
+    def ensure_topic(self, topic: str, partitions: int | None = None,
+                     replication: int | None = None, reset: bool = False) -> None:
+        """Create ``topic`` if missing (or delete and recreate it with ``reset``)."""
+        partitions = partitions or self.settings.kafka_partitions
+        replication = replication or self.settings.kafka_replication_factor
+        exists = topic in self.admin.list_topics(timeout=10).topics
+        if exists and reset:
+            log.info("deleting topic %r (--reset-topic)", topic)
+            self.admin.delete_topics([topic], operation_timeout=30)[topic].result()
+            self._wait_for(topic, present=False)
+            exists = False
+        if not exists:
+            future = self.admin.create_topics([NewTopic(topic, partitions, replication)])[topic]
+            try:
+                future.result()
+                log.info("created topic %r (%d partitions)", topic, partitions)
+            except KafkaException as exc:
+                if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise TransportUnavailable(f"cannot create topic {topic!r}: "
+                                               f"{exc.args[0].str()}") from None
+            self._wait_for(topic, present=True)
+
+    def _wait_for(self, topic: str, present: bool, timeout: float = 30.0) -> None:
+        """Until the topic is gone, or there with a leader for every partition."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            metadata = self.admin.list_topics(topic=topic if present else None, timeout=5)
+            info = metadata.topics.get(topic)
+            found = info is not None and info.error is None and bool(info.partitions) and all(
+                p.leader >= 0 and p.error is None for p in info.partitions.values())
+            if found == present:
+                return
+            time.sleep(0.1)
+        raise TransportUnavailable(f"topic {topic!r} did not {'appear' if present else 'go'}")
+
+    def end_offsets(self, topic: str, timeout: float = 15.0) -> dict[int, int]:
+        """partition -> high watermark (the offset the next message will get)."""
+        partitions = self.admin.list_topics(topic=topic, timeout=10).topics[topic].partitions
+        probe = RdConsumer({**self.config, "group.id": "buzzline-probe",
+                            "enable.auto.commit": False})
+        deadline = time.monotonic() + timeout
+        try:
+            while True:
+                try:
+                    return {p: probe.get_watermark_offsets(TopicPartition(topic, p),
+                                                           timeout=5)[1] for p in partitions}
+                except KafkaException as exc:  # a new topic's leaders are still being elected
+                    if time.monotonic() > deadline:
+                        raise TransportUnavailable(
+                            f"cannot read the end of topic {topic!r}: {exc.args[0].str()}"
+                        ) from None
+                    time.sleep(0.2)
+        finally:
+            probe.close()
+
+    def producer(self, topic: str, reset: bool = False) -> KafkaProducer:
+        self.ensure_topic(topic, reset=reset)
+        return KafkaProducer(self.config, topic, self.settings.kafka_compression)
+
+    def consumer(self, topic: str, *, group: str, start: StartAt = "committed",
+                 start_positions: dict[int, int] | None = None) -> KafkaConsumer:
+        self.ensure_topic(topic)
+        if start_positions is None and start == "end":
+            start_positions = self.end_offsets(topic)  # exactly what arrives from now on
+        return KafkaConsumer(self.config, topic, group, start, start_positions)

@@ -1,0 +1,197 @@
+"""The Kafka producer and consumer behind the transport interface."""
+
+import logging
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import Consumer as RdConsumer
+from confluent_kafka import Producer as RdProducer
+
+from buzzline.errors import BuzzlineError
+from buzzline.transports.base import Batch, Consumer, Producer, StartAt
+
+log = logging.getLogger(__name__)
+LOGGED_FAILURES = 10
+
+
+class DeliveryFailed(BuzzlineError):
+    """Messages the broker never acknowledged (after librdkafka's retries)."""
+
+    exit_code = 1
+
+
+class KafkaProducer(Producer):
+    def __init__(self, config: dict[str, Any], topic: str, compression: str = "none") -> None:
+        self.topic = topic
+        self.sent = self.delivered = self.failed = 0
+        self.last_error = ""
+        self._producer = RdProducer({
+            **config,
+            "enable.idempotence": True,  # retries never duplicate or reorder
+            "acks": "all",
+            "linger.ms": 5,
+            "compression.type": compression,
+            "queue.buffering.max.messages": 500_000,
+        })
+        self._closed = False
+
+    def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
+        if err is None:
+            self.delivered += 1
+            return
+        self.failed += 1
+        self.last_error = err.str()
+        if self.failed <= LOGGED_FAILURES:
+            log.error("message to %s could not be delivered: %s", self.topic, err.str())
+
+    def send(self, value: bytes, key: bytes | None = None) -> None:
+        while True:
+            try:
+                self._producer.produce(self.topic, value, key, on_delivery=self._on_delivery)
+                break
+            except BufferError:  # the local queue is full: let deliveries drain
+                self._producer.poll(0.05)
+        self.sent += 1
+        if not self.sent % 1000:
+            self._producer.poll(0)
+
+    def flush(self, timeout: float | None = None) -> None:
+        left = self._producer.flush(30.0 if timeout is None else timeout)
+        if left:
+            log.warning("%d messages to %s still waiting for the broker", left, self.topic)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.flush()
+        undelivered = self.sent - self.delivered
+        if undelivered:
+            raise DeliveryFailed(f"{undelivered:,} of {self.sent:,} messages to {self.topic!r} "
+                                 f"were not delivered ({self.last_error or 'timed out'})")
+
+
+class KafkaConsumer(Consumer):
+    """A member of ``group``; commits what the caller says it processed."""
+
+    def __init__(self, config: dict[str, Any], topic: str, group: str, start: StartAt,
+                 start_positions: dict[int, int] | None) -> None:
+        self.topic, self.group, self.start = topic, group, start
+        self._start_positions = dict(start_positions or {})
+        self._committed: dict[int, int] = {}
+        self._assigned: set[int] = set()
+        self._positions: dict[int, int] = {}  # partition -> next offset to read, when known
+        self._started: set[int] = set()  # partitions that had their first assignment
+        self._errors_logged = 0
+        self._consumer = RdConsumer({
+            **config,
+            "group.id": group,
+            "enable.auto.commit": False,
+            "auto.offset.reset": "latest" if start == "end" else "earliest",
+        })
+        self._consumer.subscribe([topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
+        self._closed = False
+
+    def _on_assign(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            # the start rule applies to a partition's first assignment only: when a rebalance
+            # hands it back, the group's committed offset is where processing stopped
+            first = tp.partition not in self._started
+            if tp.partition in self._start_positions:
+                tp.offset = self._start_positions.pop(tp.partition)
+            elif first and self.start == "beginning":
+                tp.offset = OFFSET_BEGINNING
+            self._started.add(tp.partition)
+        committed = self._committed_offsets([tp for tp in partitions if tp.offset < 0])
+        for tp in partitions:
+            known = tp.offset if tp.offset >= 0 else committed.get(tp.partition, -1)
+            if known >= 0:
+                self._positions[tp.partition] = known
+            else:  # no position yet: the reset policy decides (see lag())
+                self._positions.pop(tp.partition, None)
+        self._assigned |= {tp.partition for tp in partitions}
+        consumer.assign(partitions)
+        log.debug("%s: assigned %s", self.group, sorted(tp.partition for tp in partitions))
+
+    def _committed_offsets(self, partitions: list[TopicPartition]) -> dict[int, int]:
+        if not partitions:
+            return {}
+        try:
+            found = self._consumer.committed(partitions, timeout=10)
+        except KafkaException as exc:
+            log.warning("%s: cannot read committed offsets: %s", self.topic, exc.args[0].str())
+            return {}
+        return {tp.partition: tp.offset for tp in found}
+
+    def _on_revoke(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
+        mine = {tp.partition for tp in partitions}
+        self._commit({p: o for p, o in self._committed.items() if p in mine}, wait=True)
+        self._assigned -= mine
+
+    def poll(self, max_messages: int = 10_000, timeout: float = 0.1) -> Batch:
+        messages = self._consumer.consume(num_messages=max_messages, timeout=timeout)
+        values: list[bytes] = []
+        positions: dict[int, int] = {}
+        for message in messages:
+            error = message.error()
+            if error is not None:
+                self._log_error(error)
+                continue
+            values.append(message.value() or b"")
+            positions[message.partition()] = message.offset() + 1
+        self._positions.update(positions)
+        return Batch(values, positions, caught_up=not messages and self._at_end())
+
+    def _log_error(self, error: KafkaError) -> None:
+        if error.fatal():
+            raise KafkaException(error)
+        self._errors_logged += 1
+        if self._errors_logged <= 10:
+            log.warning("%s: %s", self.topic, error.str())
+
+    def _at_end(self) -> bool:
+        """Assigned partitions all read up to their high watermark."""
+        if not self._assigned:
+            return False
+        lag = self.lag()
+        return lag is not None and not any(lag.values())
+
+    def lag(self) -> dict[int, int] | None:
+        """partition -> messages not yet read: high watermark (the last fetched one, else
+        asked for) minus the next offset this consumer will read."""
+        out = {}
+        try:
+            for partition in sorted(self._assigned):
+                tp = TopicPartition(self.topic, partition)
+                low, high = self._consumer.get_watermark_offsets(tp, cached=True)
+                if high < 0 or low < 0:
+                    low, high = self._consumer.get_watermark_offsets(tp, timeout=2)
+                # no position yet: "end" reads from the high watermark, else from the low one
+                default = high if self.start == "end" else low
+                out[partition] = max(0, high - self._positions.get(partition, default))
+        except KafkaException:
+            return None
+        return out
+
+    def commit(self, positions: dict[int, int]) -> None:
+        self._committed.update(positions)
+        self._commit(positions, wait=False)
+
+    def _commit(self, positions: dict[int, int], wait: bool) -> None:
+        if not positions:
+            return
+        offsets = [TopicPartition(self.topic, p, o) for p, o in positions.items()]
+        try:
+            self._consumer.commit(offsets=offsets, asynchronous=not wait)
+        except KafkaException as exc:  # e.g. a rebalance took the partition meanwhile
+            log.warning("%s: commit failed: %s", self.topic, exc.args[0].str())
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._commit({p: o for p, o in self._committed.items() if p in self._assigned},
+                         wait=True)
+        finally:
+            self._consumer.close()  # leaves the group: its partitions move at once
