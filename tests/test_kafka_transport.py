@@ -182,3 +182,31 @@ def test_demo_over_kafka(kafka_env):
         "basic": 60, "json": 60, "csv": 240, "project": 60}
     assert apps["basic"]["chart"]["drawn"] == [apps["basic"]["author_counts"]]
     assert "chart: out/demo.png" in result.output
+
+
+def test_teaching_project_kafka_modules(kafka_broker, kafka_topic, tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, subprocess_env
+
+    env = subprocess_env(tmp_path, KAFKA_BROKER_ADDRESS=kafka_broker.bootstrap,
+                         SMOKER_TOPIC=kafka_topic, SMOKER_INTERVAL_SECONDS="0.001",
+                         SMOKER_CONSUMER_GROUP_ID=f"g-{kafka_topic}")
+    produced = subprocess.run([sys.executable, "-m", "producers.csv_producer_case"], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert produced.returncode == 0, produced.stderr[-2000:]  # it ends at the end of the CSV
+    consumer = subprocess.Popen([sys.executable, "-m", "consumers.csv_consumer_case"], cwd=ROOT,
+                                env=env, stderr=subprocess.PIPE, text=True)
+    log = tmp_path / "logs" / "buzzline.log"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if log.exists() and "stall ended" in log.read_text():
+            break
+        time.sleep(0.2)
+    consumer.send_signal(signal.SIGTERM)  # commits, leaves the group, saves the chart
+    _, err = consumer.communicate(timeout=60)
+    assert consumer.returncode == 0, err[-2000:]
+    assert "stall started at 2025-01-01 17:4" in log.read_text()
+    assert (tmp_path / "out" / "csv.png").exists()

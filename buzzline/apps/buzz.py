@@ -71,7 +71,7 @@ class JsonApp(BuzzApp):
     def source(self, settings: Settings, rng: random.Random, clock: Clock,
                count: int | None) -> Iterator[Message]:
         path = settings.buzz_json_file
-        if not path.exists() and path == Settings().buzz_json_file:
+        if not path.exists() and path.name == Settings().buzz_json_file.name:
             log.info("no %s yet: writing buzzline's sample buzz messages there", path)
             write_buzz_json(path, rng)
         return read_buzz_file(path, count)

@@ -38,7 +38,7 @@ class SmokerApp(App):
     def source(self, settings: Settings, rng: random.Random, clock: Clock,
                count: int | None) -> Iterator[Message]:
         path = settings.smoker_csv_file
-        if not path.exists() and path == Settings().smoker_csv_file:
+        if not path.exists() and path.name == Settings().smoker_csv_file.name:
             log.info("no %s yet: writing buzzline's sample smoker profile there", path)
             write_smoker_csv(path, rng)
         return read_smoker_csv(path, count)
