@@ -210,3 +210,15 @@ def test_teaching_project_kafka_modules(kafka_broker, kafka_topic, tmp_path):
     assert consumer.returncode == 0, err[-2000:]
     assert "stall started at 2025-01-01 17:4" in log.read_text()
     assert (tmp_path / "out" / "csv.png").exists()
+
+
+def test_undeliverable_message_is_reported_and_fails_the_producer(kafka_broker, kafka_topic):
+    from buzzline.transports.kafka_client import DeliveryFailed
+
+    producer = transport(kafka_broker.bootstrap).producer(kafka_topic)
+    producer.send(Buzz(message="fine", author="a").encode())
+    producer.send(b'{"message": "' + b"x" * 2_000_000 + b'", "author": "b"}')
+    with pytest.raises(DeliveryFailed, match="1 of 2 messages") as failure:
+        producer.close()
+    assert failure.value.exit_code == 1
+    assert producer.delivered == 1

@@ -45,13 +45,16 @@ class KafkaProducer(Producer):
             log.error("message to %s could not be delivered: %s", self.topic, err.str())
 
     def send(self, value: bytes, key: bytes | None = None) -> None:
+        self.sent += 1
         while True:
             try:
                 self._producer.produce(self.topic, value, key, on_delivery=self._on_delivery)
                 break
             except BufferError:  # the local queue is full: let deliveries drain
                 self._producer.poll(0.05)
-        self.sent += 1
+            except KafkaException as exc:  # refused at once (e.g. larger than the broker takes)
+                self._on_delivery(exc.args[0], None)
+                return
         if not self.sent % 1000:
             self._producer.poll(0)
 
