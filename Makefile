@@ -61,3 +61,4 @@ images: install
 # Benchmarks (not run by CI; a smoke test runs each script on a tiny size).
 bench: install
 	$(BIN)/python bench/file_pipeline.py $(ARGS)
+	$(BIN)/python bench/kafka_pipeline.py $(ARGS)

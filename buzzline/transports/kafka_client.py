@@ -32,12 +32,15 @@ class KafkaProducer(Producer):
             "linger.ms": 5,
             "compression.type": compression,
             "queue.buffering.max.messages": 500_000,
+            # reports for failures only: a Python callback per message would cost more than
+            # the rest of send; delivered = sent - failed - still queued (see close)
+            "delivery.report.only.error": True,
+            "on_delivery": self._on_delivery,
         })
         self._closed = False
 
     def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
         if err is None:
-            self.delivered += 1
             return
         self.failed += 1
         self.last_error = err.str()
@@ -48,7 +51,7 @@ class KafkaProducer(Producer):
         self.sent += 1
         while True:
             try:
-                self._producer.produce(self.topic, value, key, on_delivery=self._on_delivery)
+                self._producer.produce(self.topic, value, key)
                 break
             except BufferError:  # the local queue is full: let deliveries drain
                 self._producer.poll(0.05)
@@ -68,7 +71,8 @@ class KafkaProducer(Producer):
             return
         self._closed = True
         self.flush()
-        undelivered = self.sent - self.delivered
+        undelivered = self.failed + len(self._producer)  # refused, or still queued after flush
+        self.delivered = self.sent - undelivered
         if undelivered:
             raise DeliveryFailed(f"{undelivered:,} of {self.sent:,} messages to {self.topic!r} "
                                  f"were not delivered ({self.last_error or 'timed out'})")
