@@ -251,3 +251,34 @@ def main(argv: list[str] | None = None) -> NoReturn:
         click.echo(f"buzzline: kafka error: {getattr(error, 'str', lambda: error)()}", err=True)
         code = 2
     sys.exit(code if isinstance(code, int) else 0)
+
+
+@cli.group()
+def dlq() -> None:
+    """Dead letters: the messages consumers rejected, with why."""
+
+
+@dlq.command("show")
+@click.argument("topic")
+@transport_option
+@click.option("--limit", type=click.IntRange(min=0), default=0, help="Show the first N only.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.pass_context
+def dlq_show(ctx: click.Context, topic: str, transport: str | None, limit: int,
+             as_json: bool) -> None:
+    """List the dead letters of TOPIC (the topic the consumer read, e.g. buzz_live)."""
+    from buzzline.deadletter import dlq_topic, read_dead_letters
+
+    settings = _settings(ctx, transport=transport)
+    shown = 0
+    for letter in read_dead_letters(create_transport(settings.transport, settings), topic, limit):
+        shown += 1
+        if as_json:
+            click.echo(orjson.dumps(letter).decode())
+            continue
+        where = ", ".join(f"{k} {v}" for k, v in letter["position"].items())
+        value = letter.get("value", f"base64:{letter.get('value_base64', '')}")
+        preview = value if len(value) <= 60 else value[:57] + "..."
+        click.echo(f"{letter['time']}  {where}  {letter['reason']}  {preview!r}")
+    if not shown:
+        click.echo(f"no dead letters for {topic} ({dlq_topic(topic)} is empty)")

@@ -151,6 +151,21 @@ def decode_many(
     return good, bad
 
 
+def decode_batch(
+    kind: type[M], raws: list[bytes], max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[M], list[tuple[int, Rejected]]]:
+    """Like ``decode_many``, with the index in ``raws`` of each rejected message."""
+    good: list[M] = []
+    bad: list[tuple[int, Rejected]] = []
+    for index, raw in enumerate(raws):
+        item = decode(kind, raw, max_bytes)
+        if isinstance(item, Rejected):
+            bad.append((index, item))
+        else:
+            good.append(item)
+    return good, bad
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"

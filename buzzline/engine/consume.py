@@ -14,9 +14,10 @@ from typing import Any
 
 from buzzline.apps.base import App
 from buzzline.clock import Clock, SystemClock
-from buzzline.messages import decode_many
+from buzzline.deadletter import DeadLetters
+from buzzline.messages import decode_batch
 from buzzline.settings import Settings
-from buzzline.transports.base import StartAt, Transport
+from buzzline.transports.base import Batch, StartAt, Transport
 
 log = logging.getLogger(__name__)
 LOGGED_REJECTIONS = 20
@@ -52,6 +53,7 @@ class ConsumeJob:
         self.rejections: Counter[str] = Counter()
         self.positions: dict[int, int] = {}
         self.lag: dict[int, int] | None = None
+        self.dead_letters = DeadLetters(self.transport, self.topic, self.app.name)
         self._consumer = self.transport.consumer(
             self.topic, group=self.app.group(self.settings), start=self.start)
 
@@ -65,9 +67,11 @@ class ConsumeJob:
                     if self.count is not None:
                         limit = max(1, min(limit, self.count - self.seen))
                     self.gate.wait(1.0)
+                    before = dict(self.positions)
                     batch = consumer.poll(max_messages=limit, timeout=0.1)
                     if batch.values:
-                        good, bad = decode_many(self.app.message_type, batch.values, max_bytes)
+                        good, bad = decode_batch(self.app.message_type, batch.values, max_bytes)
+                        self._set_aside(bad, batch, before)
                         self.gate.wait(1.0)
                         with self.lock:
                             events = self.pipeline.update(good)
@@ -92,7 +96,26 @@ class ConsumeJob:
             self.error = exc
             raise
         finally:
-            self.done.set()
+            try:
+                self.dead_letters.close()
+            finally:
+                self.done.set()
+
+    def _set_aside(self, bad: list, batch: Batch, before: dict[int, int]) -> None:
+        """Rejected messages go to the dead-letter sink before the batch is committed."""
+        for index, rejected in bad:
+            if batch.origins is not None:
+                partition, offset = batch.origins[index]
+                position = {"partition": partition, "offset": offset}
+            else:  # a file: the index-th (non-blank) line after byte offset "after"
+                after = before.get(0)
+                if after is None:  # the first batch: it began where its lines began
+                    after = max(0, batch.positions.get(0, 0) - sum(map(len, batch.values))
+                                - len(batch.values))
+                position = {"partition": 0, "after": after, "line": index}
+            self.dead_letters.add(rejected, position)
+        if bad:
+            self.dead_letters.flush()
 
     def run_quietly(self) -> None:
         try:
@@ -108,7 +131,7 @@ class ConsumeJob:
         for event in events:
             if log.isEnabledFor(event.level):
                 log.log(event.level, "%s: %s", self.app.name, event.describe())
-        for rejected in bad:
+        for _, rejected in bad:
             self.rejections[rejected.reason.split(":")[0]] += 1
             n = self.totals.rejected
             if n <= LOGGED_REJECTIONS or n % 1000 == 0:
@@ -121,6 +144,7 @@ class ConsumeJob:
             out = {"app": self.app.name, "transport": transport_name, "topic": self.topic}
             out.update(self.app.summary(self.pipeline))
             out["rejected_reasons"] = dict(self.rejections)
+            out["dead_letters"] = self.dead_letters.count
             out["positions"] = {str(k): v for k, v in self.positions.items()}
             if self.lag is not None:
                 out["lag"] = {str(k): v for k, v in self.lag.items()}

@@ -28,6 +28,9 @@ class Batch:
     values: list[bytes] = field(default_factory=list)
     positions: dict[int, int] = field(default_factory=dict)
     caught_up: bool = False
+    # (partition, offset) of each value, where the transport knows it cheaply (Kafka, memory);
+    # None: only the batch's range is known (a file: the lines after the previous position)
+    origins: list[tuple[int, int]] | None = None
 
     def __len__(self) -> int:
         return len(self.values)

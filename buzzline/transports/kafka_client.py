@@ -138,6 +138,7 @@ class KafkaConsumer(Consumer):
     def poll(self, max_messages: int = 10_000, timeout: float = 0.1) -> Batch:
         messages = self._consumer.consume(num_messages=max_messages, timeout=timeout)
         values: list[bytes] = []
+        origins: list[tuple[int, int]] = []
         positions: dict[int, int] = {}
         for message in messages:
             error = message.error()
@@ -145,9 +146,11 @@ class KafkaConsumer(Consumer):
                 self._log_error(error)
                 continue
             values.append(message.value() or b"")
-            positions[message.partition()] = message.offset() + 1
+            partition, offset = message.partition(), message.offset()
+            origins.append((partition, offset))
+            positions[partition] = offset + 1
         self._positions.update(positions)
-        return Batch(values, positions, caught_up=not messages and self._at_end())
+        return Batch(values, positions, not messages and self._at_end(), origins)
 
     def _log_error(self, error: KafkaError) -> None:
         if error.fatal():

@@ -98,8 +98,10 @@ class MemoryConsumer(Consumer):
                 if left <= 0:
                     break
                 cond.wait(left)
+            first = self._pos
             taken = items[self._pos : self._pos + max_messages]
             self._pos += len(taken)
             caught_up = self._pos >= len(items)
+        origins = [(0, first + i) for i, v in enumerate(taken) if v]
         values = [v for v in taken if v] if b"" in taken else taken
-        return Batch(values, {0: self._pos}, caught_up)
+        return Batch(values, {0: self._pos}, caught_up, origins)
