@@ -41,7 +41,7 @@ test: dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: dev
-	$(BIN)/ruff check buzzline producers consumers tests
+	$(BIN)/ruff check buzzline producers consumers tests bench
 
 clean:
 	rm -rf $(VENV) out logs .pytest_cache

@@ -11,11 +11,9 @@ Run: python bench/file_pipeline.py [--messages N] [--runs R]   (make bench runs 
 
 import argparse
 import random
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import orjson
@@ -23,17 +21,12 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import print_table, repeat, timed  # noqa: E402
 from buzzline.apps import get_app  # noqa: E402
 from buzzline.engine.consume import ConsumeJob  # noqa: E402
 from buzzline.settings import Settings  # noqa: E402
 from buzzline.sources.buzz import generate_buzz  # noqa: E402
 from buzzline.transports.file import FileTransport  # noqa: E402
-
-
-def timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def consume_all(data_dir: Path, n: int) -> ConsumeJob:
@@ -95,20 +88,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     lines = [m.encode() for m in generate_buzz(random.Random(1), args.messages)]
-    runs: dict[str, list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for _ in range(args.runs):
-            for case, pair in run_once(args.messages, Path(tmp), lines).items():
-                runs.setdefault(case, []).append(pair)
-    n = args.messages
-    print(f"file transport, {n:,} buzz messages, {args.runs} runs (median, min-max msgs/s)")
-    print(f"{'case':<9} {'buzzline msgs/s':>28} {'baseline msgs/s':>17} {'ratio':>6}")
-    for case, pairs in runs.items():
-        rates = [n / ours for ours, _ in pairs]
-        base = statistics.median(n / theirs for _, theirs in pairs)
-        median = statistics.median(rates)
-        print(f"{case:<9} {median:>12,.0f} ({min(rates):,.0f}-{max(rates):,.0f}) "
-              f"{base:>17,.0f} {median / base:>6.2f}")
+        results = repeat(args.runs, lambda: run_once(args.messages, Path(tmp), lines))
+    print_table("file transport", args.messages, results, "baseline msgs/s")
 
 
 if __name__ == "__main__":

@@ -11,10 +11,8 @@ Without --bootstrap it starts a broker with buzzline's own `kafka start` code in
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from confluent_kafka import Consumer, Producer  # noqa: E402
 
+from bench.common import print_table, repeat, timed  # noqa: E402
 from buzzline.apps import get_app  # noqa: E402
 from buzzline.engine.consume import ConsumeJob  # noqa: E402
 from buzzline.settings import load_settings  # noqa: E402
@@ -48,12 +47,6 @@ def broker(bootstrap: str | None):
             yield info.address
         finally:
             stop(config)
-
-
-def timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def run_once(bootstrap: str, lines: list[tuple[bytes, bytes]]) -> dict[str, tuple[float, float]]:
@@ -110,20 +103,9 @@ def main() -> None:
     args = parser.parse_args()
     lines = [(m.encode(), m.author.encode())
              for m in generate_buzz(random.Random(1), args.messages)]
-    runs: dict[str, list[tuple[float, float]]] = {}
     with broker(args.bootstrap) as bootstrap:
-        for _ in range(args.runs):
-            for case, pair in run_once(bootstrap, lines).items():
-                runs.setdefault(case, []).append(pair)
-    n = args.messages
-    print(f"kafka transport, {n:,} buzz messages, {args.runs} runs (median, min-max msgs/s)")
-    print(f"{'case':<9} {'buzzline msgs/s':>28} {'raw confluent':>15} {'ratio':>6}")
-    for case, pairs in runs.items():
-        rates = [n / ours for ours, _ in pairs]
-        base = statistics.median(n / theirs for _, theirs in pairs)
-        median = statistics.median(rates)
-        print(f"{case:<9} {median:>12,.0f} ({min(rates):,.0f}-{max(rates):,.0f}) "
-              f"{base:>15,.0f} {median / base:>6.2f}")
+        results = repeat(args.runs, lambda: run_once(bootstrap, lines))
+    print_table("kafka transport", args.messages, results, "raw confluent")
 
 
 if __name__ == "__main__":
