@@ -145,4 +145,11 @@ def load_settings(
             values[f.name] = _parse(f, environ[name], name)
         elif from_file.get(name) is not None:
             values[f.name] = _parse(f, from_file[name] or "", name)
+    # the sample files live in the data folder unless they were set on their own
+    data_dir = overrides.get("data_dir") or values.get("data_dir")
+    if data_dir is not None:
+        samples = {"buzz_json_file": "buzz.json", "smoker_csv_file": "smoker_temps.csv"}
+        for name, file in samples.items():
+            if name not in values and overrides.get(name) is None:
+                values[name] = Path(data_dir) / file
     return Settings(**values).with_overrides(**overrides)

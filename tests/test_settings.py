@@ -172,3 +172,13 @@ def test_window_size_two_and_zero_interval_are_allowed(tmp_path: Path) -> None:
     s = load(tmp_path, {"SMOKER_ROLLING_WINDOW_SIZE": "2", "BUZZ_INTERVAL_SECONDS": "0"})
     assert s.smoker_rolling_window_size == 2
     assert s.buzz_interval_seconds == 0.0
+
+
+def test_sample_files_follow_the_data_folder(tmp_path) -> None:
+    moved = load_settings(environ={"BUZZLINE_DATA_DIR": "/srv/stream"}, env_file=None)
+    assert moved.buzz_json_file == Path("/srv/stream/buzz.json")
+    assert moved.smoker_csv_file == Path("/srv/stream/smoker_temps.csv")
+    own = load_settings(environ={"BUZZLINE_DATA_DIR": "/srv/stream",
+                                 "SMOKER_CSV_FILE": "/home/me/cook.csv"}, env_file=None)
+    assert own.smoker_csv_file == Path("/home/me/cook.csv")
+    assert own.buzz_json_file == Path("/srv/stream/buzz.json")
