@@ -102,7 +102,8 @@ def _parse(f: Any, raw: str, where: str) -> Any:
         elif kind is Path or issubclass(kind, Path):
             value = Path(os.path.expanduser(text))
         else:
-            value = text.upper() if f.metadata.get("choices") else text
+            choices = f.metadata.get("choices") or ()
+            value = next((c for c in choices if c.lower() == text.lower()), text)
     except (ValueError, KeyError):
         noun = {int: "a whole number", float: "a number", bool: "true or false"}.get(kind, kind)
         raise SettingsError(f"{where}={raw!r} is not valid: expected {noun}") from None

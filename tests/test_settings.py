@@ -182,3 +182,9 @@ def test_sample_files_follow_the_data_folder(tmp_path) -> None:
                                  "SMOKER_CSV_FILE": "/home/me/cook.csv"}, env_file=None)
     assert own.smoker_csv_file == Path("/home/me/cook.csv")
     assert own.buzz_json_file == Path("/srv/stream/buzz.json")
+
+
+def test_env_example_loads_to_the_defaults() -> None:
+    example = Path(__file__).resolve().parents[1] / ".env.example"
+    assert load_settings(environ={}, env_file=example) == load_settings(environ={},
+                                                                        env_file=None)
