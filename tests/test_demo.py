@@ -89,3 +89,29 @@ def test_window_consumer_stops_cleanly_on_sigterm(workdir, xvfb_display):
     assert summary["messages"] > 0
     assert summary["chart"]["mode"] == "window"
     assert summary["chart"]["drawn"] == [summary["author_counts"]]
+
+
+def test_ctrl_c_on_a_headless_consumer_saves_the_chart_and_exits_0(workdir):
+    env = subprocess_env(workdir, BUZZ_INTERVAL_SECONDS="0.005")
+    producer = subprocess.Popen([sys.executable, "-m", "buzzline", "produce", "basic"],
+                                cwd=workdir, env=env)
+    consumer = subprocess.Popen([sys.executable, "-m", "buzzline", "consume", "basic",
+                                 "--output", "out", "--summary-json", "s.json"],
+                                cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        data = workdir / "data" / "buzz_live.jsonl"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (data.exists() and data.stat().st_size > 2000):
+            time.sleep(0.1)
+        time.sleep(1.0)
+        consumer.send_signal(signal.SIGINT)  # Ctrl-C
+        _, err = consumer.communicate(timeout=60)
+    finally:
+        producer.send_signal(signal.SIGINT)
+        producer.wait(timeout=30)
+    assert consumer.returncode == 0 and producer.returncode == 0, err[-2000:]
+    assert "Traceback" not in err
+    summary = json.loads((workdir / "s.json").read_text())
+    assert summary["messages"] > 0
+    assert summary["chart"]["drawn"] == [summary["author_counts"]]  # the last frame is saved
+    assert (workdir / "out" / "basic.png").read_bytes().startswith(b"\x89PNG")
