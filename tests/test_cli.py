@@ -131,3 +131,18 @@ def test_missing_input_file_is_a_clear_error(workdir):
 def test_version_and_help(workdir):
     assert "0.1" in invoke("--version").output
     assert "demo" in invoke("--help").output
+
+
+def test_each_app_reads_its_own_settings():
+    from buzzline.apps import APPS, get_app
+    from buzzline.settings import Settings
+
+    s = Settings()
+    expected = {"basic": ("buzz_live", 3.0, "buzz_group"),
+                "json": ("buzzline_json", 3.0, "buzz_group"),
+                "csv": ("smoker_csv", 5.0, "smoker_group"),
+                "project": ("project_json", 5.0, "project_group")}
+    assert set(APPS.names()) == set(expected)
+    for name, (topic, interval, group) in expected.items():
+        app = get_app(name)
+        assert (app.topic(s), app.interval(s), app.group(s)) == (topic, interval, group)

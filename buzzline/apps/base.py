@@ -23,14 +23,19 @@ class App(ABC):
     # panels this app draws on a dashboard
     panels: int = 1
 
-    @abstractmethod
-    def topic(self, settings: Settings) -> str: ...
+    # the names of the Settings fields that hold this app's topic, interval and group
+    topic_setting: str
+    interval_setting: str
+    group_setting: str
 
-    @abstractmethod
-    def interval(self, settings: Settings) -> float: ...
+    def topic(self, settings: Settings) -> str:
+        return getattr(settings, self.topic_setting)
 
-    @abstractmethod
-    def group(self, settings: Settings) -> str: ...
+    def interval(self, settings: Settings) -> float:
+        return getattr(settings, self.interval_setting)
+
+    def group(self, settings: Settings) -> str:
+        return getattr(settings, self.group_setting)
 
     @abstractmethod
     def source(

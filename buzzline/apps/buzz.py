@@ -1,7 +1,6 @@
 """The buzz apps: "basic" (generated messages, the file pair) and "json" (a JSON array file,
 looped; the Kafka pair). Both draw messages per author."""
 
-import logging
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -16,19 +15,13 @@ from buzzline.clock import Clock
 from buzzline.messages import Buzz, Message
 from buzzline.settings import Settings
 from buzzline.sources.buzz import generate_buzz, read_buzz_file
-from buzzline.sources.sample_data import write_buzz_json
-
-log = logging.getLogger(__name__)
+from buzzline.sources.sample_data import ensure_sample
 
 
 class BuzzApp(App):
     message_type = Buzz
-
-    def interval(self, settings: Settings) -> float:
-        return settings.buzz_interval_seconds
-
-    def group(self, settings: Settings) -> str:
-        return settings.buzz_consumer_group_id
+    interval_setting = "buzz_interval_seconds"
+    group_setting = "buzz_consumer_group_id"
 
     def key(self, message: Message) -> bytes | None:
         return message.author.encode()  # type: ignore[attr-defined]
@@ -52,9 +45,7 @@ class BuzzApp(App):
 class BasicApp(BuzzApp):
     name = "basic"
     title = "Basic: messages per author"
-
-    def topic(self, settings: Settings) -> str:
-        return settings.basic_topic
+    topic_setting = "basic_topic"
 
     def source(self, settings: Settings, rng: random.Random, clock: Clock,
                count: int | None) -> Iterator[Message]:
@@ -64,14 +55,8 @@ class BasicApp(BuzzApp):
 class JsonApp(BuzzApp):
     name = "json"
     title = "JSON: messages per author"
-
-    def topic(self, settings: Settings) -> str:
-        return settings.buzz_topic
+    topic_setting = "buzz_topic"
 
     def source(self, settings: Settings, rng: random.Random, clock: Clock,
                count: int | None) -> Iterator[Message]:
-        path = settings.buzz_json_file
-        if not path.exists() and path.name == Settings().buzz_json_file.name:
-            log.info("no %s yet: writing buzzline's sample buzz messages there", path)
-            write_buzz_json(path, rng)
-        return read_buzz_file(path, count)
+        return read_buzz_file(ensure_sample(settings.buzz_json_file, rng), count)

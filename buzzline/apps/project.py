@@ -22,15 +22,9 @@ class ProjectApp(App):
     name = "project"
     title = "Project: messages per category"
     message_type = ProjectMessage
-
-    def topic(self, settings: Settings) -> str:
-        return settings.project_topic
-
-    def interval(self, settings: Settings) -> float:
-        return settings.project_interval_seconds
-
-    def group(self, settings: Settings) -> str:
-        return settings.project_consumer_group_id
+    topic_setting = "project_topic"
+    interval_setting = "project_interval_seconds"
+    group_setting = "project_consumer_group_id"
 
     def key(self, message: Message) -> bytes | None:
         return message.author.encode()  # type: ignore[attr-defined]

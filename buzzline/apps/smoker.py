@@ -1,6 +1,5 @@
 """The "csv" app: smoker temperatures from a CSV, a live line chart with stall markers."""
 
-import logging
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -14,10 +13,8 @@ from buzzline.charts.line import LineChart, LineSnapshot
 from buzzline.clock import Clock
 from buzzline.messages import Message, SmokerReading
 from buzzline.settings import Settings
-from buzzline.sources.sample_data import write_smoker_csv
+from buzzline.sources.sample_data import ensure_sample
 from buzzline.sources.smoker import read_smoker_csv
-
-log = logging.getLogger(__name__)
 
 
 class SmokerApp(App):
@@ -25,23 +22,13 @@ class SmokerApp(App):
     title = "Smoker: temperature vs. time"
     message_type = SmokerReading
     finite = True
-
-    def topic(self, settings: Settings) -> str:
-        return settings.smoker_topic
-
-    def interval(self, settings: Settings) -> float:
-        return settings.smoker_interval_seconds
-
-    def group(self, settings: Settings) -> str:
-        return settings.smoker_consumer_group_id
+    topic_setting = "smoker_topic"
+    interval_setting = "smoker_interval_seconds"
+    group_setting = "smoker_consumer_group_id"
 
     def source(self, settings: Settings, rng: random.Random, clock: Clock,
                count: int | None) -> Iterator[Message]:
-        path = settings.smoker_csv_file
-        if not path.exists() and path.name == Settings().smoker_csv_file.name:
-            log.info("no %s yet: writing buzzline's sample smoker profile there", path)
-            write_smoker_csv(path, rng)
-        return read_smoker_csv(path, count)
+        return read_smoker_csv(ensure_sample(settings.smoker_csv_file, rng), count)
 
     def key(self, message: Message) -> bytes | None:
         """One key for the whole cook: one partition, so readings stay in order."""

@@ -1,5 +1,6 @@
 """Sample data made by buzzline itself, in the formats users bring (buzz.json, smoker_temps.csv)."""
 
+import logging
 import random
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ import orjson
 from buzzline.sources.buzz import generate_buzz
 
 SAMPLE_AUTHORS = ("Alice", "Bob", "Charlie", "Diana", "Eve")
+log = logging.getLogger(__name__)
 
 
 def smoker_profile(rng: random.Random, start: datetime | None = None) -> list[tuple[str, float]]:
@@ -39,6 +41,20 @@ def write_buzz_json(path: Path, rng: random.Random, count: int = 100) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     items = [m.to_dict() for m in generate_buzz(rng, count, authors=SAMPLE_AUTHORS)]
     path.write_bytes(orjson.dumps(items, option=orjson.OPT_INDENT_2) + b"\n")
+    return path
+
+
+SAMPLE_NAMES = {"buzz.json": write_buzz_json, "smoker_temps.csv": write_smoker_csv}
+
+
+def ensure_sample(path: Path, rng: random.Random) -> Path:
+    """``path`` itself if it exists; if it is missing and carries a sample's name
+    (buzz.json, smoker_temps.csv), buzzline's sample is written there first. Any other
+    missing file is the reader's error to report."""
+    writer = SAMPLE_NAMES.get(path.name)
+    if writer is not None and not path.exists():
+        log.info("no %s yet: writing buzzline's sample there", path)
+        writer(path, rng)
     return path
 
 
