@@ -143,12 +143,9 @@ def _validate(kind: type[M], obj: dict, raw: bytes) -> M | Rejected:
 def decode_many(
     kind: type[M], raws: Iterable[bytes], max_bytes: int = DEFAULT_MAX_BYTES
 ) -> tuple[list[M], list[Rejected]]:
-    good: list[M] = []
-    bad: list[Rejected] = []
-    for raw in raws:
-        item = decode(kind, raw, max_bytes)
-        (bad if isinstance(item, Rejected) else good).append(item)  # type: ignore[arg-type]
-    return good, bad
+    """The good messages in order, and the rejected ones."""
+    good, bad = decode_batch(kind, list(raws), max_bytes)
+    return good, [rejected for _, rejected in bad]
 
 
 def decode_batch(
@@ -174,4 +171,5 @@ def _json_type(value: Any) -> str:
 
 
 def field_names(kind: type[Message]) -> list[str]:
+    """The wire order of ``kind``'s fields."""
     return [f.name for f in fields(kind)]  # type: ignore[arg-type]
