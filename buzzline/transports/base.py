@@ -31,6 +31,9 @@ class Batch:
     # (partition, offset) of each value, where the transport knows it cheaply (Kafka, memory);
     # None: only the batch's range is known (a file: the lines after the previous position)
     origins: list[tuple[int, int]] | None = None
+    # messages the transport could not hold whole (a file line over its line limit): the
+    # first bytes of each and its full length; the consumer dead-letters them as too large
+    oversized: list[tuple[bytes, int]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.values)
