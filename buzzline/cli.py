@@ -115,9 +115,13 @@ def produce(ctx: click.Context, app: str, transport: str | None, topic: str | No
 @transport_option
 @click.option("--topic", help="Topic [default: the app's setting].")
 @click.option("--from-beginning", is_flag=True,
-              help="Read everything the topic holds (default: where the group left off on "
-                   "Kafka, the end of a file).")
-@click.option("--count", type=click.IntRange(min=1), help="Stop after N messages.")
+              help="Count everything the topic holds afresh (default: resume from the saved "
+                   "state; without one, where the group left off on Kafka, the end of a file).")
+@click.option("--reset-state", is_flag=True,
+              help="Forget the saved state and positions of this app, group and topic.")
+@click.option("--checkpoint-every", type=click.FloatRange(min=0), default=None,
+              help="Save state and positions every SECONDS (0: after each batch) [1].")
+@click.option("--count", type=click.IntRange(min=1), help="Stop after reading N messages.")
 @click.option("--idle-exit", type=float, help="Stop when no message came for SECONDS.")
 @click.option("--top-k", type=click.IntRange(min=0), help="Bar charts show the top K only.")
 @click.option("--line-window", type=click.IntRange(min=0), help="Line chart shows the last N.")
@@ -125,17 +129,22 @@ def produce(ctx: click.Context, app: str, transport: str | None, topic: str | No
 @view_options
 @click.pass_context
 def consume(ctx: click.Context, app: str, transport: str | None, topic: str | None,
-            from_beginning: bool, count: int | None, idle_exit: float | None,
-            top_k: int | None, line_window: int | None, title: str | None,
-            **view: Any) -> None:
-    """Read APP's messages, keep live analytics and draw its live chart."""
+            from_beginning: bool, reset_state: bool, checkpoint_every: float | None,
+            count: int | None, idle_exit: float | None, top_k: int | None,
+            line_window: int | None, title: str | None, **view: Any) -> None:
+    """Read APP's messages, keep live analytics and draw its live chart.
+
+    The analytics are saved with the positions they reflect (data/checkpoints.sqlite): a
+    consumer stopped or killed at any moment resumes where it left off, counting each message
+    once."""
     settings = _settings(ctx, transport=transport, top_k=top_k, line_window=line_window,
-                         fps=view["fps"], display=view["display"], chart_colors=view["colors"])
+                         fps=view["fps"], display=view["display"], chart_colors=view["colors"],
+                         checkpoint_seconds=checkpoint_every)
     the_app = get_app(app)
     job = ConsumeJob(the_app, settings, create_transport(settings.transport, settings),
                      topic or the_app.topic(settings),
                      start="beginning" if from_beginning else "committed", count=count,
-                     idle_exit=idle_exit)
+                     idle_exit=idle_exit, reset_state=reset_state)
     summaries = _run_session([], [job], view, settings, title or the_app.title, app)
     click.echo(f"{app}: {the_app.headline(summaries[0])}")
     _write_summary(view["summary_json"], summaries[0])

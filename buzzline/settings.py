@@ -39,6 +39,8 @@ class Settings:
     kafka_compression: str = _env("KAFKA_COMPRESSION", "none",
                                   choices=("none", "gzip", "snappy", "lz4", "zstd"))
     kafka_connect_timeout: float = _env("KAFKA_CONNECT_TIMEOUT_SECONDS", 8.0, minimum=1)
+    # a consumer that died without leaving its group is replaced after this long
+    kafka_session_timeout: float = _env("KAFKA_SESSION_TIMEOUT_SECONDS", 10.0, minimum=1)
     # where `buzzline kafka` keeps the broker: its install cache and its data
     kafka_cache_dir: Path = _env("BUZZLINE_KAFKA_CACHE", Path(""))
     kafka_data_dir: Path = _env("BUZZLINE_KAFKA_DATA", Path(""))
@@ -70,6 +72,8 @@ class Settings:
     )
     fps: float = _env("BUZZLINE_FPS", 10.0, minimum=0.1)
     save_every_seconds: float = _env("BUZZLINE_SAVE_EVERY_SECONDS", 2.0, minimum=0.1)
+    # consumers save their state with their positions this often (0: after every batch)
+    checkpoint_seconds: float = _env("BUZZLINE_CHECKPOINT_SECONDS", 1.0, minimum=0)
     top_k: int = _env("BUZZLINE_TOP_K", 0, minimum=0)
     batch_size: int = _env("BUZZLINE_BATCH_SIZE", 5, minimum=1)
     line_window: int = _env("BUZZLINE_LINE_WINDOW", 0, minimum=0)

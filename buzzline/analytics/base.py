@@ -1,9 +1,14 @@
-"""An analytic folds batches of messages into state; a pipeline runs several side by side."""
+"""An analytic folds batches of messages into state; a pipeline runs several side by side.
+
+State goes in and out as JSON-ready dicts (``state`` / ``load_state``): a consumer checkpoints
+it with the positions it reflects, one pipeline per partition; ``combine`` folds the
+partitions' analytics into the one the charts read.
+"""
 
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 
 class Event:
@@ -26,6 +31,18 @@ class Analytic(ABC):
     @abstractmethod
     def result(self) -> dict[str, Any]:
         """A JSON-ready summary fragment (merged into the consumer's summary)."""
+
+    @abstractmethod
+    def state(self) -> dict[str, Any]:
+        """Everything ``update`` has accumulated, JSON-ready (for checkpoints)."""
+
+    @abstractmethod
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Continue from a ``state()`` saved earlier (by an analytic built the same way)."""
+
+    @abstractmethod
+    def combine(self, parts: Sequence[Self]) -> None:
+        """Become the sum of ``parts`` (the same analytic over separate partitions)."""
 
 
 class Pipeline:
@@ -52,3 +69,16 @@ class Pipeline:
         for analytic in self._analytics.values():
             merged.update(analytic.result())
         return merged
+
+    def state(self) -> dict[str, Any]:
+        return {name: analytic.state() for name, analytic in self._analytics.items()}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        """Load each analytic's part; a part missing (an analytic added since) stays empty."""
+        for name, analytic in self._analytics.items():
+            if name in state:
+                analytic.load_state(state[name])
+
+    def combine(self, parts: Sequence["Pipeline"]) -> None:
+        for name, analytic in self._analytics.items():
+            analytic.combine([part[name] for part in parts])

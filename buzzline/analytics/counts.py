@@ -3,9 +3,9 @@
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from operator import attrgetter
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 from buzzline.analytics.base import Analytic, Event
 
@@ -43,6 +43,18 @@ class Counts(Analytic):
             f"top_{self.field}s": [name for name, _ in self.top_k()],
         }
 
+    def state(self) -> dict[str, Any]:
+        return {"counts": dict(self._counts)}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._counts = Counter(state["counts"])
+
+    def combine(self, parts: Sequence[Self]) -> None:
+        total: Counter[str] = Counter()
+        for part in parts:
+            total.update(part._counts)
+        self._counts = total
+
 
 @dataclass(frozen=True, slots=True)
 class BatchCompleted(Event):
@@ -59,10 +71,11 @@ class Batches(Analytic):
 
     name = "batches"
 
-    def __init__(self, size: int = 5) -> None:
+    def __init__(self, size: int = 5, message_type: type | None = None) -> None:
         if size < 1:
             raise ValueError("batch size must be at least 1")
         self.size = size
+        self.message_type = message_type  # rebuilds pending messages from a checkpoint
         self.completed = 0
         self._pending: list[Any] = []
 
@@ -81,6 +94,19 @@ class Batches(Analytic):
     def result(self) -> dict[str, Any]:
         return {"batch_size": self.size, "batches": self.completed,
                 "batch_pending": len(self._pending)}
+
+    def state(self) -> dict[str, Any]:
+        pending = [asdict(m) if self.message_type else m for m in self._pending]
+        return {"completed": self.completed, "pending": pending}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.completed = state["completed"]
+        make = self.message_type
+        self._pending = [make(**m) if make else m for m in state["pending"]]
+
+    def combine(self, parts: Sequence[Self]) -> None:
+        self.completed = sum(part.completed for part in parts)
+        self._pending = [m for part in parts for m in part._pending]
 
 
 class MeanBy(Analytic):
@@ -105,3 +131,19 @@ class MeanBy(Analytic):
 
     def result(self) -> dict[str, Any]:
         return {self.name: {k: round(v, 4) for k, v in sorted(self.means().items())}}
+
+    def state(self) -> dict[str, Any]:
+        return {"sums": dict(self._sums), "counts": dict(self._counts)}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._sums = dict(state["sums"])
+        self._counts = Counter(state["counts"])
+
+    def combine(self, parts: Sequence[Self]) -> None:
+        sums: dict[str, float] = {}
+        counts: Counter[str] = Counter()
+        for part in parts:
+            for key, value in part._sums.items():
+                sums[key] = sums.get(key, 0.0) + value
+            counts.update(part._counts)
+        self._sums, self._counts = sums, counts

@@ -4,7 +4,7 @@ point dropped) when full, so memory stays flat however long the stream runs."""
 from array import array
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
 
@@ -74,6 +74,34 @@ class LineSeries(Analytic):
         if last > 0:
             return self.x[-last:].tolist(), self.y[-last:].tolist()
         return self.x.tolist(), self.y.tolist()
+
+    def state(self) -> dict[str, Any]:
+        return {"x": self.x.tolist(), "y": self.y.tolist(), "timed": self.timed,
+                "seen": self.seen, "last": list(self.last) if self.last else None}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.x, self.y = array("d", state["x"]), array("d", state["y"])
+        self.timed, self.seen = state["timed"], state["seen"]
+        self.last = tuple(state["last"]) if state["last"] else None  # type: ignore[assignment]
+        while len(self.x) >= self.max_points:
+            self._halve()
+
+    def combine(self, parts: Sequence[Self]) -> None:
+        if len(parts) == 1:  # the common case: one partition, a plain copy
+            part = parts[0]
+            self.x, self.y = array("d", part.x), array("d", part.y)
+        else:  # several: their points in x order
+            points = sorted(zip((x for p in parts for x in p.x), (y for p in parts for y in p.y),
+                                strict=True))
+            self.x = array("d", (x for x, _ in points))
+            self.y = array("d", (y for _, y in points))
+            while len(self.x) >= self.max_points:
+                self._halve()
+        self.seen = sum(part.seen for part in parts)
+        timed = [part.timed for part in parts if part.timed is not None]
+        self.timed = any(timed) if timed else None
+        lasts = [part.last for part in parts if part.last is not None]
+        self.last = max(lasts) if lasts else None
 
     def result(self) -> dict[str, Any]:
         out: dict[str, Any] = {"readings": self.seen}

@@ -7,7 +7,7 @@ stops being true: not an alert per message.
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
 
@@ -68,3 +68,20 @@ class StallDetector(Analytic):
             "stall_window_size": self.window_size,
             "stall_threshold": self.threshold,
         }
+
+    def state(self) -> dict[str, Any]:
+        return {"window": list(self._window), "stalled": self.stalled,
+                "stalls": [dict(s) for s in self.stalls]}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self._window = deque(state["window"], maxlen=self.window_size)
+        self.stalled = state["stalled"]
+        self.stalls = [dict(s) for s in state["stalls"]]
+
+    def combine(self, parts: Sequence[Self]) -> None:
+        """Each partition has its own window (one key = one partition = one smoker)."""
+        self.stalled = any(part.stalled for part in parts)
+        stalls = [dict(s) for part in parts for s in part.stalls]
+        self.stalls = sorted(stalls, key=lambda s: s["start"]) if len(parts) > 1 else stalls
+        if len(parts) == 1:
+            self._window = deque(parts[0]._window, maxlen=self.window_size)

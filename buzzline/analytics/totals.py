@@ -2,7 +2,7 @@
 
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
 from buzzline.clock import Clock, SystemClock
@@ -19,6 +19,7 @@ class Totals(Analytic):
         self.messages = 0
         self.rejected = 0
         self.started = self.clock.monotonic()
+        self.baseline = 0  # messages + rejected loaded from a checkpoint, not seen in this run
         self._marks: deque[tuple[float, int]] = deque([(self.started, 0)])
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
@@ -49,9 +50,30 @@ class Totals(Analytic):
     def elapsed(self) -> float:
         return self.clock.monotonic() - self.started
 
+    def rebase(self, jump: int) -> None:
+        """The totals jumped by ``jump`` without messages being read (state loaded from a
+        checkpoint, partitions moved to or from this consumer): rates leave the jump out."""
+        self.baseline += jump
+        self._marks = deque((t, n + jump) for t, n in self._marks)
+
+    def state(self) -> dict[str, Any]:
+        return {"messages": self.messages, "rejected": self.rejected}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        before = self.messages + self.rejected
+        self.messages, self.rejected = state["messages"], state["rejected"]
+        self.rebase(self.messages + self.rejected - before)
+
+    def combine(self, parts: Sequence[Self]) -> None:
+        """Sum the parts' totals; what they gained since the last call counts as read now,
+        unless the caller rebases it (``rebase``) as a jump."""
+        self.messages = sum(part.messages for part in parts)
+        self.rejected = sum(part.rejected for part in parts)
+        self.add(0)  # a rate mark
+
     def result(self) -> dict[str, Any]:
         elapsed = self.elapsed()
-        total = self.messages + self.rejected
+        total = self.messages + self.rejected - self.baseline
         return {
             "messages": self.messages,
             "rejected": self.rejected,

@@ -29,7 +29,7 @@ class BuzzApp(App):
     def pipeline(self, settings: Settings, clock: Clock) -> Pipeline:
         return Pipeline({
             "authors": Counts("author", top=3),
-            "batches": Batches(settings.batch_size),
+            "batches": Batches(settings.batch_size, message_type=Buzz),
             "totals": Totals(clock),
         })
 

@@ -1,7 +1,9 @@
 """A consumer job: batches from a transport, decoded, folded into the app's analytics.
 
-It runs in its own thread; the chart frame loop reads the analytics under ``lock``. Bad
-messages are counted and logged in one line each (the first ones, then every 1000th);
+It runs in its own thread; the chart frame loop reads the combined analytics (``pipeline``)
+under ``lock``. Each partition's analytics are checkpointed with their positions (see
+``engine.partitions``), so a restart resumes exactly where the last checkpoint left off. Bad
+messages go to the dead-letter sink, one log line each (the first ones, then every 1000th);
 they never stop the consumer.
 """
 
@@ -10,12 +12,16 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from buzzline.apps.base import App
+from buzzline.checkpoints import FILE_NAME, CheckpointStore, StateKey
 from buzzline.clock import Clock, SystemClock
 from buzzline.deadletter import DeadLetters
-from buzzline.messages import decode_batch
+from buzzline.engine.partitions import Partitions
+from buzzline.messages import Rejected, decode_batch
 from buzzline.settings import Settings
 from buzzline.transports.base import Batch, StartAt, Transport
 
@@ -32,9 +38,12 @@ class ConsumeJob:
     settings: Settings
     transport: Transport
     topic: str
+    # "committed": resume from the saved checkpoint (else where the group left off);
+    # "beginning" / "end": count afresh from there (the saved state is forgotten)
     start: StartAt = "committed"
-    count: int | None = None
+    count: int | None = None  # stop after reading this many messages in this run
     idle_exit: float | None = None
+    reset_state: bool = False
     clock: Clock = field(default_factory=SystemClock)
     stop: threading.Event = field(default_factory=threading.Event)
     # set by the caller when no more messages will come (producers finished)
@@ -48,40 +57,74 @@ class ConsumeJob:
 
     def __post_init__(self) -> None:
         self.gate.set()
-        self.pipeline = self.app.pipeline(self.settings, self.clock)
+        group = self.app.group(self.settings)
+        store = None
+        if self.transport.checkpoints:
+            store = CheckpointStore(self.settings.data_dir / FILE_NAME)
+        key = StateKey(self.transport.name, self.app.name, group, self.topic)
+        fresh = self.reset_state or self.start != "committed"
+        if store is not None and fresh and store.clear(key):
+            log.info("%s: saved state forgotten (%s)", key,
+                     "--reset-state" if self.reset_state else f"reading from the {self.start}")
+        self.state = Partitions(lambda: self.app.pipeline(self.settings, self.clock), store, key)
+        self.pipeline = self.state.view
         self.totals = self.pipeline["totals"]
+        self.read = 0  # messages read in this run (a restored state counts earlier ones too)
         self.rejections: Counter[str] = Counter()
-        self.positions: dict[int, int] = {}
         self.lag: dict[int, int] | None = None
         self.dead_letters = DeadLetters(self.transport, self.topic, self.app.name)
-        self._consumer = self.transport.consumer(
-            self.topic, group=self.app.group(self.settings), start=self.start)
+        self._consistent = True  # false while a batch is half applied: no checkpoint then
+        resume = {} if self.transport.rebalances else self.state.restore()
+        self._consumer = self.transport.consumer(self.topic, group=group, start=self.start,
+                                                 start_positions=resume or None)
+        self._consumer.listener = self
+        for partition, position in self._consumer.positions().items():
+            if position < resume.get(partition, 0):  # the transport could not resume there
+                self.state.start_over(partition)
+        self.state.combine()
+
+    # -- the Assignments listener: called from inside poll when a group rebalances
+    def assigned(self, bounds: dict[int, tuple[int, int]]) -> dict[int, int]:
+        resume = self.state.restore(bounds)
+        with self.lock:
+            self.state.combine()
+        return resume
+
+    def revoked(self, partitions: list[int]) -> dict[int, int]:
+        saved = self._checkpoint(partitions)
+        with self.lock:
+            self.state.drop(partitions)
+            self.state.combine()
+        return saved
+
+    def _checkpoint(self, partitions: list[int] | None = None) -> dict[int, int]:
+        """Save state and positions (only between whole batches); returns what is saved."""
+        if not self._consistent:
+            return {}
+        held = self._consumer.positions()
+        self.state.advance({p: o for p, o in held.items() if p not in self.state.positions})
+        return self.state.checkpoint(partitions)
 
     def run(self) -> None:
         last_message = time.monotonic()
-        max_bytes = self.settings.max_message_bytes
+        every = self.settings.checkpoint_seconds
+        next_checkpoint = time.monotonic() + every
         try:
             with self._consumer as consumer:
                 while not self.stop.is_set():
                     limit = BATCH_MESSAGES
                     if self.count is not None:
-                        limit = max(1, min(limit, self.count - self.seen))
+                        limit = max(1, min(limit, self.count - self.read))
                     self.gate.wait(1.0)
-                    before = dict(self.positions)
                     batch = consumer.poll(max_messages=limit, timeout=0.1)
-                    if batch.values:
-                        good, bad = decode_batch(self.app.message_type, batch.values, max_bytes)
-                        self._set_aside(bad, batch, before)
-                        self.gate.wait(1.0)
-                        with self.lock:
-                            events = self.pipeline.update(good)
-                            self.totals.add(0, len(bad))
-                            self.positions = batch.positions
-                        consumer.commit(batch.positions)
+                    if batch.values or batch.oversized:
+                        self._apply(batch)
                         self.lag = consumer.lag()
-                        self._report(events, bad)
                         last_message = time.monotonic()
-                    if self.count is not None and self.seen >= self.count:
+                    if time.monotonic() >= next_checkpoint:
+                        consumer.commit(self._checkpoint())
+                        next_checkpoint = time.monotonic() + every
+                    if self.count is not None and self.read >= self.count:
                         break
                     idle = time.monotonic() - last_message
                     if self.input_done.is_set() and (batch.caught_up or idle >= DRAIN_SECONDS):
@@ -92,6 +135,7 @@ class ConsumeJob:
                     if self.idle_exit is not None and idle >= self.idle_exit:
                         log.info("%s: no message for %ss, stopping", self.app.name, self.idle_exit)
                         break
+                consumer.commit(self._checkpoint())
         except BaseException as exc:
             self.error = exc
             raise
@@ -101,10 +145,41 @@ class ConsumeJob:
             finally:
                 self.done.set()
 
+    def _apply(self, batch: Batch) -> None:
+        """Decode, dead-letter and count one batch, partition by partition."""
+        self._consistent = False
+        max_bytes, before = self.settings.max_message_bytes, dict(self.state.positions)
+        for partition, position in batch.positions.items():
+            if position < before.get(partition, 0):  # the topic went back: emptied or recreated
+                log.warning("%s: partition %d went back from %d to %d: counting it afresh",
+                            self.app.name, partition, before[partition], position)
+                self.state.start_over(partition)
+        events, all_bad = [], []
+        for partition, lo, hi in _runs(batch):
+            good, bad = decode_batch(self.app.message_type, batch.values[lo:hi], max_bytes)
+            bad = [(lo + index, rejected) for index, rejected in bad]
+            if partition == 0 and batch.oversized:
+                bad += [(-1, Rejected(f"too large: {size:,} bytes", head))
+                        for head, size in batch.oversized]
+            self._set_aside(bad, batch, before)
+            self.gate.wait(1.0)
+            part = self.state.part(partition)
+            events += part.update(good)
+            part["totals"].add(0, len(bad))
+            all_bad += bad
+        self.read += len(batch.values) + len(batch.oversized)
+        self.state.advance(batch.positions)
+        self._consistent = True
+        with self.lock:
+            self.state.combine()
+        self._report(events, all_bad)
+
     def _set_aside(self, bad: list, batch: Batch, before: dict[int, int]) -> None:
         """Rejected messages go to the dead-letter sink before the batch is committed."""
         for index, rejected in bad:
-            if batch.origins is not None:
+            if index < 0:  # a line the file transport could not hold (Batch.oversized)
+                position = {"partition": 0, "after": before.get(0, 0), "line": None}
+            elif batch.origins is not None:
                 partition, offset = batch.origins[index]
                 position = {"partition": partition, "offset": offset}
             else:  # a file: the index-th (non-blank) line after byte offset "after"
@@ -123,17 +198,13 @@ class ConsumeJob:
         except BaseException:  # noqa: BLE001 - handed to the main thread, which re-raises
             self.stop.set()
 
-    @property
-    def seen(self) -> int:
-        return self.totals.messages + self.totals.rejected
-
     def _report(self, events: list, bad: list) -> None:
         for event in events:
             if log.isEnabledFor(event.level):
                 log.log(event.level, "%s: %s", self.app.name, event.describe())
         for _, rejected in bad:
             self.rejections[rejected.reason.split(":")[0]] += 1
-            n = self.totals.rejected
+            n = self.rejections.total()
             if n <= LOGGED_REJECTIONS or n % 1000 == 0:
                 preview = rejected.raw[:80].decode("utf-8", "replace")
                 log.warning("%s: rejected message (%s): %s", self.app.name, rejected.reason,
@@ -145,7 +216,7 @@ class ConsumeJob:
             out.update(self.app.summary(self.pipeline))
             out["rejected_reasons"] = dict(self.rejections)
             out["dead_letters"] = self.dead_letters.count
-            out["positions"] = {str(k): v for k, v in self.positions.items()}
+            out["positions"] = {str(k): v for k, v in sorted(self.state.positions.items())}
             if self.lag is not None:
                 out["lag"] = {str(k): v for k, v in self.lag.items()}
         return out
@@ -154,3 +225,15 @@ class ConsumeJob:
         text = f"{self.app.name} {self.totals.messages:,} msgs {self.totals.rate():,.0f}/s"
         lag = self.lag
         return text if lag is None else f"{text} lag {sum(lag.values()):,}"
+
+
+def _runs(batch: Batch) -> list[tuple[int, int, int]]:
+    """(partition, first index, end index) of each run of one partition's messages."""
+    if batch.origins is None:  # one partition (a file)
+        return [(0, 0, len(batch.values))]
+    runs, at = [], 0
+    for partition, group in groupby(map(itemgetter(0), batch.origins)):
+        size = sum(1 for _ in group)
+        runs.append((partition, at, at + size))
+        at += size
+    return runs

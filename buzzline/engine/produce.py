@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from buzzline.apps.base import App
+from buzzline.checkpoints import forget_topic
 from buzzline.clock import Clock, SystemClock
 from buzzline.settings import Settings
 from buzzline.transports.base import Transport
@@ -39,6 +40,9 @@ class ProduceJob:
             where = " and ".join(t.describe() for t in [self.transport, *self.also])
             log.info("producing %s messages to %s '%s' every %ss", self.app.name, where,
                      self.topic, self.interval)
+            if self.reset_topic:  # the saved consumer states of the old messages go too
+                for transport in [self.transport, *self.also]:
+                    forget_topic(self.settings.data_dir, transport.name, self.topic)
             producers = [t.producer(self.topic, reset=self.reset_topic)
                          for t in [self.transport, *self.also]]
             with producers[0] if len(producers) == 1 else TeeProducer(producers) as producer:

@@ -8,7 +8,7 @@ the positions they reach. Implementations: ``file`` (embedded default), ``memory
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Self
+from typing import Literal, Protocol, Self
 
 # Where a consumer without a saved position starts: "end" (only what arrives from now on),
 # "beginning" (everything kept), "committed" (where its group left off; without a committed
@@ -61,8 +61,26 @@ class Producer(ABC):
         self.close()
 
 
+class Assignments(Protocol):
+    """Told when a consumer group hands partitions to this consumer or takes them away
+    (Kafka). Both are called from inside ``poll``, in the consumer's thread."""
+
+    def assigned(self, bounds: dict[int, tuple[int, int]]) -> dict[int, int]:
+        """Partitions now ours, each with its (first, next-to-write) positions, (-1, -1) if
+        unknown. Returns where to start the ones the listener has saved state for."""
+
+    def revoked(self, partitions: list[int]) -> dict[int, int]:
+        """Partitions taken away; returns the positions to commit for them (now)."""
+
+
 class Consumer(ABC):
-    """Reads one topic in batches. Use as a context manager: close on exit."""
+    """Reads one topic in batches. Use as a context manager: close on exit.
+
+    Transports whose partitions move between consumers call ``listener`` (set it before the
+    first poll); the others start at ``start_positions`` and keep every partition.
+    """
+
+    listener: Assignments | None = None
 
     @abstractmethod
     def poll(self, max_messages: int = 10_000, timeout: float = 0.1) -> Batch:
@@ -77,6 +95,11 @@ class Consumer(ABC):
     def lag(self) -> dict[int, int] | None:
         """partition -> messages not read yet, where the transport knows (else None)."""
         return None
+
+    def positions(self) -> dict[int, int]:
+        """partition -> the position of the next message to read, for the partitions this
+        consumer holds and where it is known (before the first message too)."""
+        return {}
 
     def batches(self, max_messages: int = 10_000, timeout: float = 0.1) -> Iterator[Batch]:
         """Poll forever; empty batches are yielded too, so callers can check their stop flag."""
@@ -94,6 +117,12 @@ class Transport(ABC):
     """Makes producers and consumers. One instance per process (or per test)."""
 
     name: str = "?"
+    # consumers save their state and positions (checkpoints) for this transport; off for
+    # transports that do not outlive the process (memory)
+    checkpoints: bool = True
+    # partitions move between the consumers of a group: they are assigned (and taken away)
+    # through ``Consumer.listener``; otherwise a consumer holds every partition from the start
+    rebalances: bool = False
 
     @abstractmethod
     def producer(self, topic: str, reset: bool = False) -> Producer:

@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 class KafkaTransport(Transport):
     name = "kafka"
+    rebalances = True  # a group moves partitions between consumers (see Consumer.listener)
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -112,4 +113,7 @@ class KafkaTransport(Transport):
         self.ensure_topic(topic)
         if start_positions is None and start == "end":
             start_positions = self.end_offsets(topic)  # exactly what arrives from now on
-        return KafkaConsumer(self.config, topic, group, start, start_positions)
+        timeout = int(self.settings.kafka_session_timeout * 1000)
+        config = {**self.config, "session.timeout.ms": timeout,
+                  "heartbeat.interval.ms": max(100, min(3000, timeout // 3))}
+        return KafkaConsumer(config, topic, group, start, start_positions)

@@ -3,7 +3,13 @@
 import logging
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    OFFSET_INVALID,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
 from confluent_kafka import Consumer as RdConsumer
 from confluent_kafka import Producer as RdProducer
 
@@ -100,25 +106,45 @@ class KafkaConsumer(Consumer):
         self._closed = False
 
     def _on_assign(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
+        bounds = {tp.partition: self._bounds(tp) for tp in partitions}
+        saved = self.listener.assigned(bounds) if self.listener is not None else {}
         for tp in partitions:
             # the start rule applies to a partition's first assignment only: when a rebalance
-            # hands it back, the group's committed offset is where processing stopped
+            # hands it back, the saved or committed offset is where processing stopped
             first = tp.partition not in self._started
-            if tp.partition in self._start_positions:
+            if tp.partition in saved:
+                tp.offset = saved[tp.partition]
+            elif tp.partition in self._start_positions:
                 tp.offset = self._start_positions.pop(tp.partition)
             elif first and self.start == "beginning":
                 tp.offset = OFFSET_BEGINNING
             self._started.add(tp.partition)
         committed = self._committed_offsets([tp for tp in partitions if tp.offset < 0])
         for tp in partitions:
-            known = tp.offset if tp.offset >= 0 else committed.get(tp.partition, -1)
-            if known >= 0:
-                self._positions[tp.partition] = known
-            else:  # no position yet: the reset policy decides (see lag())
+            # a concrete offset for every partition, so positions() knows it before any message
+            low, high = bounds[tp.partition]
+            if tp.offset == OFFSET_BEGINNING:
+                tp.offset = low if low >= 0 else OFFSET_BEGINNING
+            elif tp.offset < 0:  # no saved offset: the committed one, else the reset policy's
+                tp.offset = committed.get(tp.partition, OFFSET_INVALID)
+                if tp.offset < 0 and low >= 0:
+                    tp.offset = high if self.start == "end" else low
+            if tp.offset >= 0:
+                self._positions[tp.partition] = tp.offset
+            else:  # the broker did not say: librdkafka decides (see lag())
                 self._positions.pop(tp.partition, None)
         self._assigned |= {tp.partition for tp in partitions}
         consumer.assign(partitions)
-        log.debug("%s: assigned %s", self.group, sorted(tp.partition for tp in partitions))
+        log.debug("%s: assigned %s", self.group,
+                  {tp.partition: tp.offset for tp in partitions})
+
+    def _bounds(self, tp: TopicPartition) -> tuple[int, int]:
+        """(low, high) watermarks of a partition, (-1, -1) when the broker does not say."""
+        try:
+            low, high = self._consumer.get_watermark_offsets(tp, timeout=5)
+        except KafkaException:
+            return -1, -1
+        return low, high
 
     def _committed_offsets(self, partitions: list[TopicPartition]) -> dict[int, int]:
         if not partitions:
@@ -132,8 +158,12 @@ class KafkaConsumer(Consumer):
 
     def _on_revoke(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
         mine = {tp.partition for tp in partitions}
+        if self.listener is not None:
+            self._committed.update(self.listener.revoked(sorted(mine)))
         self._commit({p: o for p, o in self._committed.items() if p in mine}, wait=True)
         self._assigned -= mine
+        for partition in mine:
+            self._positions.pop(partition, None)
 
     def poll(self, max_messages: int = 10_000, timeout: float = 0.1) -> Batch:
         messages = self._consumer.consume(num_messages=max_messages, timeout=timeout)
@@ -182,6 +212,9 @@ class KafkaConsumer(Consumer):
         except KafkaException:
             return None
         return out
+
+    def positions(self) -> dict[int, int]:
+        return {p: self._positions[p] for p in self._assigned if p in self._positions}
 
     def commit(self, positions: dict[int, int]) -> None:
         self._committed.update(positions)

@@ -18,7 +18,9 @@ class MemoryTransport(Transport):
 
     name = "memory"
 
-    def __init__(self) -> None:
+    def __init__(self, checkpoints: bool = False) -> None:
+        # off by default: the topics die with the process; on to test resuming in-process
+        self.checkpoints = checkpoints
         self._cond = threading.Condition()
         self._topics: dict[str, list[bytes]] = {}
 
@@ -105,3 +107,6 @@ class MemoryConsumer(Consumer):
         origins = [(0, first + i) for i, v in enumerate(taken) if v]
         values = [v for v in taken if v] if b"" in taken else taken
         return Batch(values, {0: self._pos}, caught_up, origins)
+
+    def positions(self) -> dict[int, int]:
+        return {0: self._pos}
