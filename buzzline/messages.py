@@ -113,15 +113,26 @@ def decode(kind: type[M], raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> M |
     try:
         obj = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        if raw.startswith(_BOM):  # a byte-order mark (Windows editors write one): skip it
-            return decode(kind, raw[len(_BOM):], max_bytes)
-        if isinstance(exc.__cause__, UnicodeDecodeError) or "utf-8" in str(exc).lower():
-            return Rejected("not valid UTF-8", raw)
-        return Rejected(f"not valid JSON: {str(exc).splitlines()[0]}", raw)
+        if not raw.startswith(_BOM):
+            return _not_json(exc, raw)
+        # a byte-order mark (Windows editors write one): skip that one; the rejected message
+        # keeps its original bytes (a dead letter must show what was really sent)
+        try:
+            obj = orjson.loads(raw[len(_BOM):])
+        except orjson.JSONDecodeError as exc_after_bom:
+            return _not_json(exc_after_bom, raw)
     if type(obj) is not dict:
         return Rejected(f"expected a JSON object, got {type(obj).__name__}", raw)
     message = kind.fast_build(obj)
     return _validate(kind, obj, raw) if message is None else message
+
+
+def _not_json(exc: orjson.JSONDecodeError, raw: bytes) -> Rejected:
+    text = str(exc)
+    if isinstance(exc.__cause__, UnicodeDecodeError) or "not valid utf-8" in text.lower():
+        return Rejected("not valid UTF-8", raw)
+    first_line = text.splitlines()[0] if text.strip() else "unreadable"
+    return Rejected(f"not valid JSON: {first_line}", raw)
 
 
 def _validate(kind: type[M], obj: dict, raw: bytes) -> M | Rejected:

@@ -13,6 +13,7 @@ import pytest
 from buzzline.errors import SettingsError
 from buzzline.transports.base import Batch
 from buzzline.transports.file import MAX_LINE_BYTES, FileConsumer, FileTransport
+from buzzline.transports.file_tail import OVERSIZED_HEAD_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGGER = "buzzline.transports.file_tail"
@@ -179,7 +180,11 @@ def test_start_end_inside_a_long_partial_line(tmp_path: Path, limit: int) -> Non
         append(path, b'"}\n{"new":1}\n')
         expected = [b'{"new":1}'] if skipping else [long + b'"}', b'{"new":1}']
         assert drain(c, len(expected)) == expected and c.oversized_lines == int(skipping)
-        assert poll_once(c).positions == {0: path.stat().st_size}
+        last = poll_once(c)
+        assert last.positions == {0: path.stat().st_size}
+    # the skipped line began before the consumer's start ("end"), like the lines before it,
+    # and its head is out of reach: counted and logged, not handed on as oversized
+    assert last.oversized == []
 
 
 def test_partial_line_waits_for_its_newline(tmp_path: Path) -> None:
@@ -246,13 +251,15 @@ def test_rotation_finishes_the_old_file_then_switches(
         old.flush()
         assert drain(c, 1) == [b'{"old":1}']
         path.rename(path.with_suffix(".1"))
-        old.send(b'{"old":2}')  # still goes to the renamed file through the open handle
+        old.send(b'{"old":2}')  # the producer follows the name: a new file, not the renamed one
         old.flush()
         with t.producer("t") as new:
             new.send(b'{"new":1}')
         assert drain(c, 2) == [b'{"old":2}', b'{"new":1}']
         assert c.poll(timeout=0.05).positions == {0: path.stat().st_size}
     assert warnings(caplog, "rotated") == 1
+    assert path.with_suffix(".1").read_bytes() == b'{"old":1}\n'
+    assert path.read_bytes() == b'{"old":2}\n{"new":1}\n'
 
 
 def test_rotation_race_line_lands_in_old_file_after_eof(tmp_path: Path) -> None:
@@ -306,13 +313,74 @@ def test_oversized_lines_are_skipped(tmp_path: Path, caplog: pytest.LogCaptureFi
     with t.consumer("t", group="g", start="beginning") as c:
         batch = c.poll(timeout=0.05)
         assert batch.values == [b'{"a":1}', b'{"c":3}'] and c.oversized_lines == 2
+        # the complete long line is handed on whole (under 64 KiB); the partial one not yet
+        assert batch.oversized == [(b'{"b":"' + b"y" * 2000 + b'"}', 2008)]
         assert batch.positions == {0: 8 + 2009 + 8}  # the partial big line is not passed yet
         assert len(c._tail) <= 1000  # memory stays bounded while the line grows
+        assert len(c._head) <= OVERSIZED_HEAD_BYTES
         append(path, big[30_000:] + b'\n{"d":4}\n')
         batch = c.poll(timeout=1)
     assert batch.values == [b'{"d":4}'] and c.oversized_lines == 2
+    assert batch.oversized == [(big, len(big))]
     assert batch.positions == {0: path.stat().st_size}
     assert warnings(caplog, "skipping a line") == 2
+
+
+@pytest.mark.parametrize("chunk", [4096, 1 << 20])  # skipped in chunks, or split in one chunk
+def test_oversized_lines_come_in_order_with_their_head_and_length(
+    tmp_path: Path, chunk: int
+) -> None:
+    t = transport(tmp_path, max_line_bytes=50_000, chunk_bytes=chunk)
+    path = t.path("t")
+    path.parent.mkdir()
+    lines = [b'{"a":1}', b"A" * 50_001, b'{"b":2}', b"B" * 300_000, b"C" * 70_000,
+             b'{"c":3}', b"D" * 1_000_000]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with t.consumer("t", group="g", start="beginning") as c:
+        batch = c.poll(timeout=1)
+        assert batch.values == [b'{"a":1}', b'{"b":2}', b'{"c":3}']
+        assert batch.oversized == [(line[:OVERSIZED_HEAD_BYTES], len(line))
+                                   for line in lines if len(line) > 50_000]
+        assert [len(head) for head, _ in batch.oversized] == [50_001, 65_536, 65_536, 65_536]
+        assert batch.positions == {0: path.stat().st_size} and batch.caught_up
+        assert poll_once(c).oversized == []  # each one once
+
+
+def test_oversized_lines_count_towards_max_messages_and_positions_pass_them(
+    tmp_path: Path,
+) -> None:
+    t = transport(tmp_path, max_line_bytes=1000, chunk_bytes=512)
+    path = t.path("t")
+    path.parent.mkdir()
+    lines = [b'{"a":1}', b"x" * 5000, b"y" * 1500, b'{"b":2}', b"z" * 3000]
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    ends = [sum(len(line) + 1 for line in lines[: i + 1]) for i in range(len(lines))]
+    batches = []
+    with t.consumer("t", group="g", start="beginning") as c:
+        for _ in range(len(lines)):
+            batches.append(c.poll(max_messages=1, timeout=1))
+        assert poll_once(c) == Batch([], {0: ends[-1]}, True)
+    assert [(b.values, b.oversized) for b in batches] == [
+        ([lines[0]], []), ([], [(lines[1], 5000)]), ([], [(lines[2], 1500)]),
+        ([lines[3]], []), ([], [(lines[4], 3000)])]
+    assert [b.positions[0] for b in batches] == ends
+    # resuming after an oversized line does not hand it on again
+    with t.consumer("t", group="g", start_positions=batches[1].positions) as c:
+        rest = c.poll(timeout=1)
+    assert rest.values == [lines[3]] and rest.oversized == [(lines[2], 1500), (lines[4], 3000)]
+
+
+def test_a_batch_of_only_oversized_lines_comes_without_waiting(tmp_path: Path) -> None:
+    t = transport(tmp_path, max_line_bytes=100)
+    path = t.path("t")
+    path.parent.mkdir()
+    path.write_bytes(b"q" * 1000 + b"\n")
+    with t.consumer("t", group="g", start="beginning") as c:
+        start = time.monotonic()
+        batch = c.poll(timeout=5)
+    assert time.monotonic() - start < 2
+    assert batch.values == [] and batch.oversized == [(b"q" * 1000, 1000)]
+    assert batch.positions == {0: 1001}
 
 
 def test_producer_rules(tmp_path: Path) -> None:
@@ -348,3 +416,17 @@ def test_registry_builds_a_file_transport(tmp_path: Path) -> None:
 
     t = create_transport("file", Settings(data_dir=tmp_path))
     assert isinstance(t, FileTransport) and t.path("x") == tmp_path / "x.jsonl"
+
+
+def test_positions_before_the_first_message(tmp_path: Path) -> None:
+    t = transport(tmp_path)
+    with t.producer("t") as p:
+        p.send(b'{"a":1}')
+    with t.consumer("t", group="g", start_positions={0: 8}) as c:
+        assert c.positions() == {0: 8}
+    with t.consumer("t", group="g", start="end") as c:
+        assert c.positions() == {0: 8}
+    with t.consumer("t", group="g", start_positions={0: 100}) as c:  # truncated: from 0
+        assert c.positions() == {0: 0}
+    with t.consumer("missing", group="g", start_positions={0: 100}) as c:
+        assert c.positions() == {0: 0}

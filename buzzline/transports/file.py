@@ -3,6 +3,15 @@
 Producers append whole lines under an exclusive ``flock`` (POSIX), so several producer
 processes never interleave lines. Consumers follow the file like ``tail -F``: they survive
 truncation, rotation, deletion and a file that does not exist yet. Positions are byte offsets.
+
+Rotation (logrotate's default: rename ``T.jsonl`` to ``T.jsonl.1``, perhaps create a new
+``T.jsonl``): a producer follows the *name*, not the file it opened. Under its lock, before
+each write, it checks that the path still names its open file, and if not (renamed away or
+deleted) it opens the path again (creating it), so its next lines land where consumers look,
+with no restart or signal. A consumer that sees the path name another file takes the old
+file's lock (shared) before its last read, so a write already under way lands before it
+switches and every later one goes to the new file: nothing is lost or read twice. (A writer
+that does not take part, e.g. ``echo >>``, may still append to the renamed file after that.)
 """
 
 import logging
@@ -74,12 +83,33 @@ class FileProducer(Producer):
     """Buffers lines and appends them to the topic file in whole-line writes."""
 
     def __init__(self, path: Path, flush_bytes: int = FLUSH_BYTES) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._flush_bytes = flush_bytes
         self._buf: bytearray | None = bytearray()  # None once closed
+        self._fd = -1
+        self._id: tuple[int, int] = (0, 0)  # (device, inode) of the open file
+        self._open()
+
+    def _open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _BINARY
-        self._fd = os.open(path, flags, 0o644)
+        self._fd = os.open(self.path, flags, 0o644)
+        st = os.fstat(self._fd)
+        self._id = (st.st_dev, st.st_ino)
+
+    def _moved(self) -> bool:
+        """True if the path no longer names the open file (rotated away or deleted)."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return True
+        return (st.st_dev, st.st_ino) != self._id
+
+    def _reopen(self) -> None:
+        log.info("%s was rotated or deleted: writing to a new %s", self.path, self.path.name)
+        os.close(self._fd)
+        self._fd = -1
+        self._open()
 
     def send(self, value: bytes, key: bytes | None = None) -> None:
         buf = self._buf  # a local: this is the hot path
@@ -93,13 +123,21 @@ class FileProducer(Producer):
             self.flush()
 
     def flush(self, timeout: float | None = None) -> None:
-        buf, fd = self._buf, self._fd
+        buf = self._buf
         if not buf:
             return
         if fcntl is None:
-            os.write(fd, buf)
+            if self._moved():
+                self._reopen()
+            os.write(self._fd, buf)
         else:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            while True:  # lock the file the path names (see the module docstring)
+                fd = self._fd
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                if not self._moved():
+                    break
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                self._reopen()
             try:
                 with memoryview(buf) as view:
                     done = 0
@@ -116,7 +154,9 @@ class FileProducer(Producer):
             self.flush()
         finally:
             self._buf = None
-            os.close(self._fd)
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
 
 __all__ = ["FileConsumer", "FileProducer", "FileTransport", "MAX_LINE_BYTES"]

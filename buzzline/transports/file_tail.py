@@ -1,5 +1,13 @@
 """Following a topic file like ``tail -F``: a consumer that survives a file that does not exist
-yet, partial last lines, truncation, rotation and deletion. Positions are byte offsets."""
+yet, partial last lines, truncation, rotation and deletion. Positions are byte offsets.
+
+After a rotation the consumer finishes the old file, then reads the new one from 0. Like
+``tail -F`` it follows the name: if the file is rotated twice before the consumer reached the
+end of the first rotated file, the file in between is not read.
+
+A line longer than ``max_line_bytes`` is never held whole: it is skipped in chunks, and the
+batch whose positions move past it carries its first ``OVERSIZED_HEAD_BYTES`` and its full
+length in ``Batch.oversized`` (in file order), for the consumer to dead-letter."""
 
 import logging
 import os
@@ -9,12 +17,18 @@ from typing import TYPE_CHECKING
 
 from buzzline.transports.base import Batch, Consumer, StartAt
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock
+    fcntl = None  # type: ignore[assignment]
+
 if TYPE_CHECKING:
     from buzzline.transports.file import FileTransport
 
 log = logging.getLogger(__name__)
 
 _TAIL_SCAN = 64 * 1024  # start="end" looks back in steps of this for the last line end
+OVERSIZED_HEAD_BYTES = 64 * 1024  # what Batch.oversized keeps of a line over the limit
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
@@ -33,10 +47,11 @@ class FileConsumer(Consumer):
         self._interval = transport.poll_interval
         self._limit = transport.max_line_bytes
         self._chunk = transport.chunk_bytes
-        self.oversized_lines = 0
+        self.oversized_lines = 0  # lines over the limit seen so far (counted when found)
         self._fd: int | None = None
         self._id: tuple[int, int] = (0, 0)  # (device, inode) of the open handle
         self._waiting_logged = self._closed = False
+        self._passed: list[tuple[bytes, int]] = []  # the oversized lines passed in this _take
         self._reset(0)
         wanted = (start_positions or {}).get(0)
         if not self._open():
@@ -56,6 +71,9 @@ class FileConsumer(Consumer):
         if wanted is None or wanted >= 0:
             self._reset(wanted or 0)
         else:  # start="end" inside an oversized partial line: skip to its end
+            # It began before the consumer's start (like the complete lines start="end"
+            # skips), and its head is more than max_line_bytes back: logged and counted, but
+            # not handed on in Batch.oversized (_head None: nothing to report).
             self.oversized(size, self._limit, complete=False)
             self._reset(size)
             self._discard = 0
@@ -64,9 +82,11 @@ class FileConsumer(Consumer):
         """Forget buffered data; the next read (and the next message) starts at ``offset``."""
         self._lines: list[bytes] = []
         self._li = 0
-        self._extra: dict[int, int] = {}  # index in _lines -> bytes of a dropped oversized line
+        # index in _lines -> (head, length) of an oversized line (its _lines entry is b"")
+        self._extra: dict[int, tuple[bytes, int]] = {}
         self._tail = b""  # an incomplete last line
         self._discard: int | None = None  # bytes skipped so far of an oversized partial line
+        self._head: bytearray | None = None  # ... and its first bytes (None: not reported)
         self._pos = self._end = self._read_pos = offset  # next message / after _lines / next read
         if self._fd is not None:
             os.lseek(self._fd, offset, os.SEEK_SET)
@@ -98,7 +118,8 @@ class FileConsumer(Consumer):
         return 0 if end == 0 else -1
 
     def oversized(self, offset: int, length: int, complete: bool) -> None:
-        """Called once per line over ``max_line_bytes`` (skipped). Issue #4: dead-letter it."""
+        """Called once per line over ``max_line_bytes``, when it is found (it is handed on in
+        ``Batch.oversized`` once the position passes its end)."""
         self.oversized_lines += 1
         log.warning("skipping a line of %s%d bytes at offset %d of %s (max_line_bytes=%d)",
                     "" if complete else "more than ", length, offset, self.path, self._limit)
@@ -111,11 +132,19 @@ class FileConsumer(Consumer):
         self._read_pos += len(chunk)
         if self._discard is not None:
             i = chunk.find(b"\n")
+            head = self._head
+            if head is not None and len(head) < OVERSIZED_HEAD_BYTES:
+                head += chunk[: min(len(chunk) if i < 0 else i,
+                                    OVERSIZED_HEAD_BYTES - len(head))]
             if i < 0:
                 self._discard += len(chunk)
                 return True
-            self._pos = self._end = self._end + self._discard + i + 1
-            self._discard = None
+            length = self._discard + i
+            # _lines is used up here, so _pos == _end: the position moves past the line
+            self._pos = self._end = self._end + length + 1
+            if head is not None:
+                self._passed.append((bytes(head), length))
+            self._discard = self._head = None
             chunk = chunk[i + 1 :]
         data = self._tail + chunk if self._tail else chunk
         parts = data.split(b"\n")
@@ -126,11 +155,12 @@ class FileConsumer(Consumer):
             for i, part in enumerate(parts):
                 if len(part) > self._limit:
                     self.oversized(offset, len(part), True)
-                    self._extra[i], parts[i] = len(part), b""
+                    self._extra[i], parts[i] = (part[:OVERSIZED_HEAD_BYTES], len(part)), b""
                 offset += len(part) + 1
         self._end += len(data) - len(self._tail)
         if len(self._tail) > self._limit:
             self.oversized(self._end, len(self._tail), False)
+            self._head = bytearray(self._tail[:OVERSIZED_HEAD_BYTES])
             self._discard, self._tail = len(self._tail), b""
         return True
 
@@ -148,7 +178,7 @@ class FileConsumer(Consumer):
             now = None
         if now is not None and (now.st_dev, now.st_ino) == self._id:
             return False
-        if st.st_size > self._read_pos:
+        if self._settled_size() > self._read_pos:
             return True  # finish the old file's complete lines first
         self._close_fd()
         self._reset(0)
@@ -159,41 +189,65 @@ class FileConsumer(Consumer):
         log.warning("%s was replaced (rotated); reading the new file from 0", self.path)
         return self._open()
 
-    def _take(self, max_messages: int) -> tuple[list[bytes], bool]:
+    def _settled_size(self) -> int:
+        """The size of the open file once no producer is writing to it: a producer checks
+        under its lock that the path still names its file, so after a rotation the lines it
+        is writing land before this returns, and later ones go to the new file."""
+        if fcntl is None:
+            return os.fstat(self._fd).st_size
+        fcntl.flock(self._fd, fcntl.LOCK_SH)
+        try:
+            return os.fstat(self._fd).st_size
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _take(self, max_messages: int) -> tuple[list[bytes], list[tuple[bytes, int]], bool]:
+        """Up to ``max_messages`` lines and oversized lines (together), and whether the file
+        had nothing more to read."""
         out: list[bytes] = []
+        over: list[tuple[bytes, int]] = []
+        self._passed = over  # _read adds an oversized partial line here when it ends
         if self._fd is None:
             if not self._open():
                 if not self._waiting_logged:
                     log.info("waiting for %s to appear", self.path)
                     self._waiting_logged = True
-                return out, True
+                return out, over, True
             log.info("%s appeared; reading it from 0", self.path)
             self._waiting_logged = False
             self._reset(0)
-        while len(out) < max_messages:
+        while len(out) + len(over) < max_messages:
             if self._li < len(self._lines):
                 li = self._li
-                taken = self._lines[li : li + max_messages - len(out)]
+                taken = self._lines[li : li + max_messages - len(out) - len(over)]
                 self._li += len(taken)
                 self._pos += sum(map(len, taken)) + len(taken)
                 if self._extra:
-                    self._pos += sum(n for i, n in self._extra.items() if li <= i < self._li)
+                    for i in sorted(i for i in self._extra if li <= i < self._li):
+                        head, length = self._extra.pop(i)
+                        self._pos += length
+                        over.append((head, length))
                 out.extend([v for v in taken if v] if b"" in taken else taken)
             elif not self._read() and not self._at_eof():
-                return out, True
+                return out, over, True
         done = self._li >= len(self._lines) and os.fstat(self._fd).st_size <= self._read_pos
-        return out, done
+        return out, over, done
 
     def poll(self, max_messages: int = 10_000, timeout: float = 0.1) -> Batch:
         if self._closed:
             raise ValueError(f"consumer of {self.path} is closed")
         deadline = time.monotonic() + timeout
         while True:
-            values, caught_up = self._take(max_messages)
+            values, oversized, caught_up = self._take(max_messages)
             left = deadline - time.monotonic()
-            if values or left <= 0:
-                return Batch(values, {0: self._pos}, caught_up)
+            if values or oversized or left <= 0:
+                return Batch(values, {0: self._pos}, caught_up, oversized=oversized)
             time.sleep(min(self._interval, left))
+
+    def positions(self) -> dict[int, int]:
+        """Where the next message starts: below a saved start position when that could not be
+        used (the file was truncated, or is missing), so the caller can start over."""
+        return {0: self._pos}
 
     def close(self) -> None:
         self._closed = True
