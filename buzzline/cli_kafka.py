@@ -2,11 +2,20 @@
 (broker and controller in one process, no ZooKeeper), installed and run by buzzline."""
 
 import os
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from buzzline.errors import SettingsError
 from buzzline.settings import Settings
+
+if TYPE_CHECKING:  # imported when used, so that `buzzline --help` stays quick
+    from buzzline.kafka.config import BrokerConfig
+    from buzzline.kafka.security import BrokerSecurity
+
+SASL_CHOICES = ("plain", "scram-sha-256", "scram-sha-512")
 
 
 def _paths(settings: Settings) -> tuple[Path, Path]:
@@ -20,13 +29,57 @@ def _paths(settings: Settings) -> tuple[Path, Path]:
     return cache, data
 
 
-def _broker_config(settings: Settings, port: int | None, data_dir: Path | None):
+def _broker_config(settings: Settings, port: int | None, data_dir: Path | None,
+                   security: "BrokerSecurity | None" = None) -> "BrokerConfig":
     from buzzline.kafka.config import BrokerConfig
 
     host, _, default_port = settings.kafka_broker_address.rpartition(":")
     port = port or int(default_port or 9092)
     return BrokerConfig(data_dir=data_dir or _paths(settings)[1], host=host or "localhost",
-                        port=port, controller_port=port + 1)
+                        port=port, controller_port=port + 1, security=security)
+
+
+def _security(settings: Settings, sasl: tuple[str, ...], username: str | None,
+              password: str | None, ssl: bool | None) -> "BrokerSecurity | None":
+    """The broker's SASL/SSL from the options, else from the client settings (a broker for
+    KAFKA_SECURITY_PROTOCOL=SASL_*); None for a PLAINTEXT broker."""
+    from buzzline.kafka.security import BrokerSecurity
+
+    protocol = settings.kafka_security_protocol
+    mechanisms = tuple(m.upper() for m in sasl) or (
+        (settings.kafka_sasl_mechanism,) if protocol.startswith("SASL") else ())
+    use_ssl = protocol == "SASL_SSL" if ssl is None else ssl
+    if not mechanisms:
+        if use_ssl or username or password:
+            raise SettingsError("--ssl, --username and --password need --sasl MECHANISM "
+                                "(buzzline's broker offers SSL only with SASL)")
+        return None
+    username = username or settings.kafka_sasl_username
+    if not username:
+        raise SettingsError("--sasl needs a user name: --username or KAFKA_SASL_USERNAME")
+    password = password or settings.kafka_sasl_password
+    if not password:
+        if not sys.stdin.isatty():
+            raise SettingsError("--sasl needs a password: set KAFKA_SASL_PASSWORD (or --password)")
+        password = click.prompt(f"password for {username}", hide_input=True,
+                                confirmation_prompt=True)
+    return BrokerSecurity(mechanisms, username, password, ssl=use_ssl)
+
+
+def _echo_security(config: "BrokerConfig") -> None:
+    """How clients log in (never the password itself)."""
+    security = config.security
+    if security is None:
+        return
+    click.echo(f"SASL ({', '.join(security.mechanisms)}) for user {security.username!r} over "
+               f"{security.protocol}")
+    ca_location = config.ca_location.resolve() if config.ca_location else None
+    if ca_location is not None:
+        click.echo(f"broker certificate (KAFKA_SSL_CA_LOCATION): {ca_location}")
+    ca = f" KAFKA_SSL_CA_LOCATION={ca_location}" if ca_location else ""
+    click.echo(f"clients: KAFKA_SECURITY_PROTOCOL={security.protocol} KAFKA_SASL_MECHANISM="
+               f"{security.mechanisms[0]} KAFKA_SASL_USERNAME={security.username} "
+               f"KAFKA_SASL_PASSWORD=<the password>{ca}")
 
 
 def _install(settings: Settings):
@@ -68,20 +121,36 @@ def register(cli: click.Group, settings_of) -> None:
     @data_option
     @click.option("--timeout", type=float, default=90.0, show_default=True,
                   help="Seconds to wait for the broker to answer.")
+    @click.option("--sasl", multiple=True, type=click.Choice(SASL_CHOICES, case_sensitive=False),
+                  help="Clients must log in with this SASL mechanism (repeat for several) "
+                       "[KAFKA_SASL_MECHANISM when KAFKA_SECURITY_PROTOCOL is SASL_*].")
+    @click.option("--username", help="The SASL user [KAFKA_SASL_USERNAME].")
+    @click.option("--password", help="The SASL user's password [KAFKA_SASL_PASSWORD, which is "
+                                     "safer: options show in `ps`; asked for when unset].")
+    @click.option("--ssl/--no-ssl", default=None,
+                  help="SASL over SSL, with a self-signed certificate made in the data folder "
+                       "[on when KAFKA_SECURITY_PROTOCOL=SASL_SSL].")
     @click.pass_context
-    def start(ctx: click.Context, port: int | None, data_dir: Path | None,
-              timeout: float) -> None:
+    def start(ctx: click.Context, port: int | None, data_dir: Path | None, timeout: float,
+              sasl: tuple[str, ...], username: str | None, password: str | None,
+              ssl: bool | None) -> None:
         """Install if needed, then start the broker in the background and wait for it."""
         from buzzline.kafka.broker import start as start_broker
+        from buzzline.logs import configure_logging
 
         settings = settings_of(ctx)
-        config = _broker_config(settings, port, data_dir)
+        security = _security(settings, sasl, username, password, ssl)
+        if security is not None and security.password != settings.kafka_sasl_password:
+            configure_logging(settings.log_level, settings.log_dir,
+                              secrets=(security.password, settings.kafka_sasl_password))
+        config = _broker_config(settings, port, data_dir, security)
         info = start_broker(_install(settings), config, timeout=timeout)
         if info.already_running:
             click.echo(f"Kafka is already running at {info.address} (pid {info.pid})")
         else:
             click.echo(f"Kafka is running at {info.address} (pid {info.pid}, started in "
                        f"{info.seconds:.1f} s; data and log in {config.data_dir})")
+        _echo_security(config)
 
     @kafka.command()
     @port_option

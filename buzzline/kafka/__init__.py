@@ -10,4 +10,6 @@ Modules (imported one by one, so that importing the package costs nothing):
   ``broker_version``, ``free_port``, ``write_server_properties``, ``format_storage``
 - ``config`` (server.properties), ``storage`` (formatting), ``process`` (pid file, signals,
   ports), ``archive`` (download, SHA-512, safe extraction), ``jvm`` (Java 17+ check)
+- ``security`` (``BrokerSecurity``: SASL listener and JAAS settings), ``scram`` (SCRAM users
+  added at format time), ``tls`` (the self-signed certificate of a SASL_SSL broker)
 """

@@ -115,14 +115,25 @@ def _same_settings(config: BrokerConfig) -> None:
         return
     if current != server_properties_text(config):
         raise BuzzlineError(f"the Kafka broker of {config.data_dir} is already running with "
-                            "other settings (ports or host): stop it first to apply new ones")
+                            "other settings (ports, host or security): stop it first to apply "
+                            "new ones")
 
 
 def start(installation: Installation, config: BrokerConfig, timeout: float = 60.0) -> BrokerInfo:
     """Start the broker in the background and wait until it answers (``already_running`` when
-    this data folder's broker was running). Raises BuzzlineError with the reason otherwise."""
+    this data folder's broker was running). Raises BuzzlineError with the reason otherwise
+    (never with the SASL password in it)."""
+    try:
+        return _start(installation, _absolute(config), timeout)
+    except BuzzlineError as exc:
+        secret = config.security.password if config.security else ""
+        if secret and secret in str(exc):
+            raise BuzzlineError(str(exc).replace(secret, "***")) from None
+        raise
+
+
+def _start(installation: Installation, config: BrokerConfig, timeout: float) -> BrokerInfo:
     started = time.monotonic()
-    config = _absolute(config)
     pid = running_pid(config)
     if pid is not None:  # ours: it may still be starting, so wait for it as for a new one
         _same_settings(config)

@@ -3,6 +3,17 @@ settings, the files it keeps in its data folder and its ``server.properties``.""
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from buzzline.kafka.security import (
+    BrokerSecurity,
+    client_properties,
+    listener_properties,
+    write_private,
+)
+from buzzline.kafka.tls import ensure_certificate, tls_files
+
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\f": "\\f"}
 
 
 @dataclass(frozen=True)
@@ -16,6 +27,7 @@ class BrokerConfig:
     controller_port: int = 9093
     heap: str = "512m"
     node_id: int = 1
+    security: BrokerSecurity | None = None  # None: a PLAINTEXT listener, no authentication
 
     @property
     def address(self) -> str:
@@ -36,6 +48,19 @@ class BrokerConfig:
     @property
     def log_file(self) -> Path:
         return self.data_dir / "broker.log"
+
+    @property
+    def ca_location(self) -> Path | None:
+        """The certificate (PEM) clients trust, for a SASL_SSL broker."""
+        return tls_files(self.data_dir).certificate if self.security and self.security.ssl \
+            else None
+
+    def client_config(self) -> dict[str, Any]:
+        """librdkafka settings to reach this broker (with its security, if any)."""
+        config: dict[str, Any] = {"bootstrap.servers": self.address}
+        if self.security is not None:
+            config.update(client_properties(self.security, self.ca_location))
+        return config
 
 
 def server_properties_text(config: BrokerConfig) -> str:
@@ -64,14 +89,40 @@ def server_properties_text(config: BrokerConfig) -> str:
         # a consumer group gets its partitions at once instead of after 3 s
         "group.initial.rebalance.delay.ms": 0,
     }
+    if config.security is not None:
+        tls = tls_files(config.data_dir).broker_properties() if config.security.ssl else None
+        settings.update(listener_properties(config.security, host, config.port,
+                                            config.controller_port, tls))
     lines = ["# Written by buzzline at each `buzzline kafka start`: edits here are overwritten."]
-    lines += [f"{key}={value}" for key, value in settings.items()]
+    lines += [f"{key}={properties_value(str(value))}" for key, value in settings.items()]
     return "\n".join(lines) + "\n"
 
 
+def properties_value(text: str) -> str:
+    """``text`` as a Java .properties value (read as ISO-8859-1): backslashes and line breaks
+    escaped, characters beyond ASCII as ``\\uXXXX``, a leading space kept."""
+    escaped = []
+    for char in text:
+        if char in _ESCAPES:
+            escaped.append(_ESCAPES[char])
+        elif " " <= char <= "~":
+            escaped.append(char)
+        else:  # beyond U+FFFF: a surrogate pair
+            units = char.encode("utf-16-be")
+            escaped += [f"\\u{units[i] << 8 | units[i + 1]:04x}" for i in range(0, len(units), 2)]
+    value = "".join(escaped)
+    return "\\" + value if value.startswith(" ") else value
+
+
 def write_server_properties(config: BrokerConfig) -> Path:
-    """Write ``<data_dir>/server.properties`` (rewritten at each start) and return its path."""
+    """Write ``<data_dir>/server.properties`` (rewritten at each start) and return its path.
+    With security it holds passwords: mode 0600 (and SASL_SSL first makes the certificate)."""
     config.data_dir.mkdir(parents=True, exist_ok=True)
     path = config.server_properties
-    path.write_text(server_properties_text(config), encoding="utf-8")
+    if config.security is None:
+        path.write_text(server_properties_text(config), encoding="utf-8")
+        return path
+    if config.security.ssl:
+        ensure_certificate(config.data_dir, config.host)
+    write_private(path, server_properties_text(config))
     return path

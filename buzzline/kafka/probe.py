@@ -24,7 +24,8 @@ def _api_versions(host: str, port: int, timeout: float) -> bool:
 
 
 def answers(config: BrokerConfig, timeout: float = 2.0) -> bool:
-    """True when a broker at ``config.address`` answers a metadata request."""
+    """True when a broker at ``config.address`` answers a metadata request (logged in with
+    ``config.security`` when it has some)."""
     try:
         socket.create_connection((config.host, config.port), min(timeout, 1.0)).close()
     except OSError:
@@ -35,7 +36,7 @@ def answers(config: BrokerConfig, timeout: float = 2.0) -> bool:
         with contextlib.suppress(OSError, struct.error):
             return _api_versions(config.host, config.port, timeout)
         return False
-    admin = AdminClient({"bootstrap.servers": config.address, "logger": _quiet,
+    admin = AdminClient({**config.client_config(), "logger": _quiet,
                          "error_cb": lambda _error: None, "reconnect.backoff.max.ms": 250})
     try:
         return bool(admin.list_topics(timeout=timeout).brokers)

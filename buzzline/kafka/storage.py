@@ -1,14 +1,18 @@
 """Formatting a broker's storage (KRaft needs its log folder formatted once with a cluster id)."""
 
 import base64
+import contextlib
 import os
 import re
 import subprocess
+from collections.abc import Iterator
 
 from buzzline.errors import BuzzlineError
+from buzzline.kafka import scram
 from buzzline.kafka.config import BrokerConfig, write_server_properties
 from buzzline.kafka.install import Installation
 from buzzline.kafka.jvm import find_java
+from buzzline.kafka.security import write_private
 
 STORAGE_TOOL = "kafka.tools.StorageTool"  # what bin/kafka-storage.sh runs (in kafka_2.13.jar)
 FORMAT_TIMEOUT = 120.0
@@ -45,27 +49,54 @@ def java_command(installation: Installation, *options: str, level: str = "INFO")
 
 def format_storage(installation: Installation, config: BrokerConfig) -> str:
     """Format ``<data_dir>/logs-data`` once (skipped when its meta.properties exists); returns
-    the cluster id. Runs ``kafka.tools.StorageTool format -t <id> -c <server.properties>``."""
+    the cluster id. Runs ``kafka.tools.StorageTool format -t <id> -c <server.properties>``,
+    adding the SCRAM users of ``config.security`` (which a formatted storage must already
+    have: checked against ``scram-users``)."""
     existing = read_cluster_id(config)
     if existing is not None:
+        if config.security is not None:
+            scram.check_formatted(config.security, config.data_dir)
         return existing
     properties = config.server_properties
     if not properties.is_file():
         properties = write_server_properties(config)
     cluster_id = new_cluster_id()
-    command = [*java_command(installation, level="WARN"), STORAGE_TOOL, "format",
-               "-t", cluster_id, "-c", str(properties)]
-    try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=FORMAT_TIMEOUT,
-                              check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise BuzzlineError(f"cannot format the Kafka storage in {config.log_dirs}: "
-                            f"{exc}") from None
+    arguments, records = (scram.format_arguments(config.security) if config.security
+                          else ([], []))
+    tool = [STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(properties), *arguments]
+    with _hidden(config, tool, hide=bool(arguments)) as tool_arguments:
+        command = [*java_command(installation, level="WARN"), *tool_arguments]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True,
+                                  timeout=FORMAT_TIMEOUT, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise BuzzlineError(f"cannot format the Kafka storage in {config.log_dirs}: "
+                                f"{exc}") from None
     formatted = read_cluster_id(config)
     if done.returncode != 0 or formatted is None:
         raise BuzzlineError(f"cannot format the Kafka storage in {config.log_dirs}: "
                             f"{_first_error(done.stdout + done.stderr)}")
+    if records:
+        scram.write_records(config.data_dir, records)
+    else:
+        scram.record_file(config.data_dir).unlink(missing_ok=True)
     return formatted
+
+
+@contextlib.contextmanager
+def _hidden(config: BrokerConfig, arguments: list[str], hide: bool) -> Iterator[list[str]]:
+    """``arguments``, or with ``hide`` ``["@<argfile>"]``: a Java argument file (mode 0600,
+    removed afterwards), so that salted SCRAM passwords never show on a command line (ps)."""
+    if not hide:
+        yield arguments
+        return
+    path = config.data_dir / "format.args"
+    quoted = ['"' + a.replace("\\", "\\\\").replace('"', '\\"') + '"' for a in arguments]
+    write_private(path, "\n".join(quoted) + "\n")
+    try:
+        yield [f"@{path}"]
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def _first_error(output: str) -> str:

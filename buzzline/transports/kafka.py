@@ -7,6 +7,8 @@ A broker that does not answer is one line and exit code 2 within the connect tim
 """
 
 import logging
+import re
+import socket
 import time
 
 from confluent_kafka import Consumer as RdConsumer
@@ -22,6 +24,21 @@ from buzzline.transports.kafka_config import client_config
 log = logging.getLogger(__name__)
 
 
+class _Failures:
+    """librdkafka's ``error_cb``: keeps the first authentication and SSL failure it reports
+    (those never end a request by themselves: librdkafka retries until its timeout)."""
+
+    def __init__(self) -> None:
+        self.auth: str | None = None
+        self.ssl: str | None = None
+
+    def __call__(self, error: KafkaError) -> None:
+        if error.code() == KafkaError._AUTHENTICATION and self.auth is None:
+            self.auth = error.str()
+        elif error.code() == KafkaError._SSL and self.ssl is None:
+            self.ssl = error.str()
+
+
 class KafkaTransport(Transport):
     name = "kafka"
     rebalances = True  # a group moves partitions between consumers (see Consumer.listener)
@@ -29,25 +46,61 @@ class KafkaTransport(Transport):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.config = client_config(settings)
-        self.admin = AdminClient(self.config)
+        self._failures = _Failures()
+        self.admin = AdminClient({**self.config, "error_cb": self._failures})
         self._check_reachable()
 
     def describe(self) -> str:
         return f"kafka ({self.settings.kafka_broker_address})"
 
     def _check_reachable(self) -> None:
+        """Ask for metadata until it comes, the broker refuses us, or the connect timeout."""
         timeout = self.settings.kafka_connect_timeout
-        try:
-            self.admin.list_topics(timeout=timeout)
-        except KafkaException as exc:
-            reason = exc.args[0].str() if exc.args and isinstance(exc.args[0], KafkaError) else exc
-            address = self.settings.kafka_broker_address
-            if "auth" in str(reason).lower() or "sasl" in str(reason).lower():
-                raise TransportUnavailable(
-                    f"Kafka at {address} refused the credentials ({reason})") from None
-            raise TransportUnavailable(
-                f"cannot reach Kafka at {address} within {timeout:g} s; start a local broker "
-                "with `buzzline kafka start` (or set KAFKA_BROKER_ADDRESS)") from None
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.admin.list_topics(timeout=max(0.1, min(0.5, deadline - time.monotonic())))
+                return
+            except KafkaException:
+                pass
+            self.admin.poll(0)  # runs error_cb
+            refused = self._refusal()
+            if refused:
+                raise TransportUnavailable(refused) from None
+            listening = _accepts_connections(self.settings.kafka_broker_address)
+            if not listening or time.monotonic() >= deadline:
+                raise TransportUnavailable(self._unreachable(timeout, listening)) from None
+            time.sleep(0.1)
+
+    def _refusal(self) -> str | None:
+        """One line for a broker that refused our credentials or our SSL handshake."""
+        address, settings = self.settings.kafka_broker_address, self.settings
+        offered = re.search(r"supported mechanisms: ([\w,-]+)", self._failures.auth or "")
+        if offered:
+            return (f"Kafka at {address} does not offer SASL mechanism "
+                    f"{settings.kafka_sasl_mechanism} (it offers {offered.group(1)}): check "
+                    "KAFKA_SASL_MECHANISM")
+        if self._failures.auth is not None:
+            return (f"Kafka at {address} refused the credentials of user "
+                    f"{settings.kafka_sasl_username!r} (SASL authentication failed, "
+                    f"{settings.kafka_sasl_mechanism}): check KAFKA_SASL_USERNAME, "
+                    "KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM")
+        if self._failures.ssl is not None:
+            found = re.search(r"SSL routines::([^:(]+)", self._failures.ssl)
+            reason = found.group(1).strip() if found else "SSL handshake failed"
+            return (f"Kafka at {address}: SSL handshake failed ({reason}): check "
+                    "KAFKA_SSL_CA_LOCATION (the broker's certificate, or its CA, as PEM) and "
+                    "that the broker's address is in its certificate")
+        return None
+
+    def _unreachable(self, timeout: float, listening: bool) -> str:
+        address = self.settings.kafka_broker_address
+        if listening:
+            return (f"Kafka at {address} accepts connections but did not answer within "
+                    f"{timeout:g} s over {self.settings.kafka_security_protocol}: check "
+                    "KAFKA_SECURITY_PROTOCOL (does the broker need SASL or SSL?)")
+        return (f"cannot reach Kafka at {address} within {timeout:g} s; start a local broker "
+                "with `buzzline kafka start` (or set KAFKA_BROKER_ADDRESS)")
 
     def ensure_topic(self, topic: str, partitions: int | None = None,
                      replication: int | None = None, reset: bool = False) -> None:
@@ -117,3 +170,16 @@ class KafkaTransport(Transport):
         config = {**self.config, "session.timeout.ms": timeout,
                   "heartbeat.interval.ms": max(100, min(3000, timeout // 3))}
         return KafkaConsumer(config, topic, group, start, start_positions)
+
+
+def _accepts_connections(bootstrap: str, timeout: float = 1.0) -> bool:
+    """True when one of the ``host:port`` of ``bootstrap`` accepts a TCP connection."""
+    for server in bootstrap.split(","):
+        host, _, port = server.strip().split("://")[-1].rpartition(":")
+        try:
+            socket.create_connection((host.strip("[]") or "localhost", int(port)),
+                                     timeout).close()
+            return True
+        except (OSError, ValueError):
+            continue
+    return False

@@ -5,8 +5,10 @@ The SASL password goes to the client and nowhere else: ``describe`` and log line
 """
 
 import logging
+from pathlib import Path
 from typing import Any
 
+from buzzline.errors import SettingsError
 from buzzline.settings import Settings
 
 log = logging.getLogger("buzzline.kafka.client")
@@ -25,21 +27,32 @@ class _ClientLog(logging.LoggerAdapter):
 
 
 def client_config(settings: Settings) -> dict[str, Any]:
-    """The settings every client shares (producer, consumer, admin)."""
+    """The settings every client shares (producer, consumer, admin). Raises SettingsError for
+    SASL without a user name or password, or a CA file that is not there."""
+    protocol = settings.kafka_security_protocol
     config: dict[str, Any] = {
         "bootstrap.servers": settings.kafka_broker_address,
-        "security.protocol": settings.kafka_security_protocol,
+        "security.protocol": protocol,
         "logger": _ClientLog(log, {}),
         "socket.connection.setup.timeout.ms": int(settings.kafka_connect_timeout * 1000),
     }
-    if settings.kafka_security_protocol.startswith("SASL"):
+    if protocol.startswith("SASL"):
+        if not settings.kafka_sasl_username or not settings.kafka_sasl_password:
+            raise SettingsError(f"KAFKA_SECURITY_PROTOCOL={protocol} needs KAFKA_SASL_USERNAME "
+                                "and KAFKA_SASL_PASSWORD")
         config.update({
             "sasl.mechanism": settings.kafka_sasl_mechanism,
             "sasl.username": settings.kafka_sasl_username,
             "sasl.password": settings.kafka_sasl_password,
         })
-    if settings.kafka_ssl_ca_location:
-        config["ssl.ca.location"] = settings.kafka_ssl_ca_location
+    ca_location = settings.kafka_ssl_ca_location
+    if protocol.endswith("SSL"):
+        config["ssl.endpoint.identification.algorithm"] = "https"  # the host must be in the SAN
+        if ca_location and not Path(ca_location).expanduser().is_file():
+            raise SettingsError(f"KAFKA_SSL_CA_LOCATION={ca_location} is not a file (the PEM "
+                                "certificate of the broker or of its CA)")
+    if ca_location:
+        config["ssl.ca.location"] = str(Path(ca_location).expanduser())
     return config
 
 
