@@ -74,6 +74,7 @@ class ConsumeJob:
         self.lag: dict[int, int] | None = None
         self.dead_letters = DeadLetters(self.transport, self.topic, self.app.name)
         self._consistent = True  # false while a batch is half applied: no checkpoint then
+        self._closing = False
         resume = {} if self.transport.rebalances else self.state.restore()
         self._consumer = self.transport.consumer(self.topic, group=group, start=self.start,
                                                  start_positions=resume or None)
@@ -92,6 +93,8 @@ class ConsumeJob:
 
     def revoked(self, partitions: list[int]) -> dict[int, int]:
         saved = self._checkpoint(partitions)
+        if self._closing:  # leaving the group: the chart and summary keep the last numbers
+            return saved
         with self.lock:
             self.state.drop(partitions)
             self.state.combine()
@@ -111,6 +114,7 @@ class ConsumeJob:
         next_checkpoint = time.monotonic() + every
         try:
             with self._consumer as consumer:
+                consumer.commit(self._checkpoint())  # where it starts, before any message
                 while not self.stop.is_set():
                     limit = BATCH_MESSAGES
                     if self.count is not None:
@@ -136,6 +140,7 @@ class ConsumeJob:
                         log.info("%s: no message for %ss, stopping", self.app.name, self.idle_exit)
                         break
                 consumer.commit(self._checkpoint())
+                self._closing = True
         except BaseException as exc:
             self.error = exc
             raise
@@ -148,12 +153,9 @@ class ConsumeJob:
     def _apply(self, batch: Batch) -> None:
         """Decode, dead-letter and count one batch, partition by partition."""
         self._consistent = False
+        # positions may go back (a file rotated or emptied): the stream goes on, and so do
+        # the counts; a saved position past the end at start is checked in __post_init__
         max_bytes, before = self.settings.max_message_bytes, dict(self.state.positions)
-        for partition, position in batch.positions.items():
-            if position < before.get(partition, 0):  # the topic went back: emptied or recreated
-                log.warning("%s: partition %d went back from %d to %d: counting it afresh",
-                            self.app.name, partition, before[partition], position)
-                self.state.start_over(partition)
         events, all_bad = [], []
         for partition, lo, hi in _runs(batch):
             good, bad = decode_batch(self.app.message_type, batch.values[lo:hi], max_bytes)
