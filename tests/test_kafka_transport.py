@@ -224,3 +224,32 @@ def test_undeliverable_message_is_reported_and_fails_the_producer(kafka_broker, 
         producer.close()
     assert failure.value.exit_code == 1
     assert producer.delivered == 1
+
+
+def test_partitions_take_their_counts_along_when_a_consumer_leaves(kafka_broker, kafka_topic,
+                                                                   tmp_path):
+    """Two consumer jobs of one group on one machine; when one leaves, the other takes its
+    partitions over with their saved counts: its totals are then those of the whole topic."""
+    from buzzline.apps import get_app
+    from buzzline.engine.consume import ConsumeJob
+
+    total = 30_000
+    produce_ids(kafka_broker.bootstrap, kafka_topic, total)
+    truth = Counter(f"a{i % 7}" for i in range(total))
+    settings = load_settings(environ={"KAFKA_BROKER_ADDRESS": kafka_broker.bootstrap},
+                             env_file=None, data_dir=tmp_path, buzz_consumer_group_id="g-move")
+    app = get_app("basic")
+    leaver = ConsumeJob(app, settings, transport(kafka_broker.bootstrap), kafka_topic, count=4000)
+    stayer = ConsumeJob(app, settings, transport(kafka_broker.bootstrap), kafka_topic,
+                        idle_exit=8.0)
+    threads = [threading.Thread(target=job.run) for job in (leaver, stayer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert leaver.read == 4000
+    assert stayer.read == total - 4000  # it did not read again what the leaver counted
+    final = stayer.summary("kafka")
+    assert final["messages"] == total
+    assert final["author_counts"] == dict(sorted(truth.items()))
+    assert set(final["positions"]) == {"0", "1", "2"}
