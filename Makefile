@@ -13,6 +13,7 @@ help:
 	@echo "make test    - install with dev tools and run the test suite"
 	@echo "make lint    - ruff"
 	@echo "make data    - write the sample data into data/"
+	@echo "make bench   - run the benchmarks (about 10 minutes): bench/RESULTS.md"
 	@echo "make clean   - remove .venv, out/, logs/"
 
 $(BIN)/python:
@@ -58,7 +59,9 @@ images: install
 	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING consume project --from-beginning --count 400 --top-k 5 --output ../docs/images
 	rm -rf .images-tmp
 
-# Benchmarks (not run by CI; a smoke test runs each script on a tiny size).
+# Benchmarks (not run by CI; a smoke test runs each script on a tiny size): every case with one
+# Kafka broker, then bench/RESULTS.md and bench/throughput.png (ARGS: e.g. --only chart memory).
 bench: install
-	$(BIN)/python bench/file_pipeline.py $(ARGS)
-	$(BIN)/python bench/kafka_pipeline.py $(ARGS)
+	@if grep -q '^bench *=' pyproject.toml; then $(PIP) install -q -e ".[dev,bench]"; \
+	else $(PIP) install -q -e ".[dev]"; fi
+	$(BIN)/python bench/run_all.py $(ARGS)

@@ -12,6 +12,11 @@ One file per case::
 
 A target compares the median of ``subject`` with the median of ``vs`` (``ratio_at_least`` /
 ``ratio_at_most``) or with a number (``value_at_most`` / ``value_at_least``).
+
+Optional keys (all with defaults, so older files and scripts stay valid): ``primary`` (the
+subject the report's ratios are about; default "buzzline", else the first subject), ``limit``
+(the subject that is the ceiling, e.g. a raw client loop; default: none), ``params`` (the sizes
+and settings the case ran with) and ``seconds`` (how long the script took).
 """
 
 import statistics
@@ -56,6 +61,10 @@ class CaseResult:
     subjects: dict[str, list[float]] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    primary: str | None = None
+    limit: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    seconds: float | None = None
 
     def add(self, subject: str, value: float) -> None:
         self.subjects.setdefault(subject, []).append(value)
@@ -63,6 +72,14 @@ class CaseResult:
     def medians(self) -> dict[str, float]:
         return {name: statistics.median(values) for name, values in self.subjects.items()
                 if values}
+
+    def main_subject(self) -> str | None:
+        """The subject the ratios are about: ``primary``, else "buzzline", else the first."""
+        if self.primary in self.subjects:
+            return self.primary
+        if "buzzline" in self.subjects:
+            return "buzzline"
+        return next(iter(self.subjects), None)
 
     def save(self, path: Path | None) -> None:
         if path is None:
@@ -74,4 +91,5 @@ class CaseResult:
 def load(path: Path) -> CaseResult:
     data: dict[str, Any] = orjson.loads(path.read_bytes())
     data["targets"] = [Target(**t) for t in data.get("targets", [])]
-    return CaseResult(**data)
+    known = CaseResult.__dataclass_fields__
+    return CaseResult(**{k: v for k, v in data.items() if k in known})

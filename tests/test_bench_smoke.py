@@ -3,16 +3,109 @@
 import subprocess
 import sys
 
+import pytest
+
+from bench.results import CaseResult, Target, load
 from tests.conftest import ROOT
 
 
+def run_bench(script: str, tmp_path, *args: str, timeout: float = 300) -> CaseResult:
+    """Run bench/<script> with ``--json`` and return what it wrote."""
+    out = tmp_path / "result.json"
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / script), *args, "--json",
+                             str(out)], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=timeout, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return load(out)
+
+
+def assert_complete(case: CaseResult, runs: int = 1) -> None:
+    """Every subject measured ``runs`` times (numbers > 0); every target has its subjects."""
+    assert case.subjects and all(len(v) == runs and all(x > 0 for x in v)
+                                 for v in case.subjects.values()), case.subjects
+    medians = case.medians()
+    for target in case.targets:
+        value, met = target.check(medians)
+        assert value is not None and met is not None, target
+
+
 def test_file_pipeline_bench_runs(tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "file_pipeline.py"), "--messages", "3000",
-         "--runs", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    cases = [line.split()[0] for line in result.stdout.splitlines()[2:]]
-    assert cases == ["produce", "consume", "pipeline"]
+    case = run_bench("file_pipeline.py", tmp_path, "--messages", "3000", "--runs", "1")
+    assert case.case == "file-pipeline" and case.messages == 3000
+    assert list(case.subjects) == ["buzzline", "buzzline producer alone",
+                                   "buzzline consumer alone", "raw pipeline (limit)",
+                                   "raw write", "raw read + orjson + Counter"]
+    assert_complete(case)
+    assert case.targets[0].value_at_least == 300_000
+
+
+@pytest.mark.slow
+def test_chart_frames_bench_runs(tmp_path):
+    case = run_bench("chart_frames.py", tmp_path, "--messages", "3000", "--runs", "1",
+                     "--seconds", "1")
+    assert case.case == "chart" and case.unit == "ms"
+    assert len(case.subjects) == 4 and len(case.targets) == 2
+    assert_complete(case)
+    assert all(t.ratio_at_most == 1.2 for t in case.targets)
+
+
+@pytest.mark.slow
+def test_memory_bench_runs(tmp_path):
+    case = run_bench("memory.py", tmp_path, "--messages", "20000", "--small", "4000")
+    assert case.case == "memory" and case.unit == "MiB"
+    assert list(case.subjects) == ["peak RSS after 4,000 messages",
+                                   "peak RSS after 20,000 messages"]
+    assert_complete(case)
+    assert case.targets[0].ratio_at_most == 1.10
+
+
+@pytest.mark.slow
+def test_latency_bench_runs(tmp_path):
+    case = run_bench("latency.py", tmp_path, "--messages", "1500", "--runs", "1",
+                     "--warmup", "0.2")
+    assert case.case == "latency" and case.unit == "ms"
+    assert "file: produce -> counted p99" in case.subjects
+    assert "file: produce -> on screen p99" in case.subjects
+    assert_complete(case)
+    medians = case.medians()
+    # a message is on screen after it is counted
+    assert medians["file: produce -> on screen p99"] >= medians["file: produce -> counted p50"]
+
+
+def test_report_writes_the_table_and_the_plot(tmp_path):
+    results = tmp_path / "results"
+    cases = [
+        CaseResult("kafka-consume", "Kafka consume", messages=1000,
+                   subjects={"buzzline": [90.0, 100.0, 110.0],
+                             "raw confluent-kafka (count only)": [150.0, 160.0, 170.0],
+                             "Quix Streams": [20.0, 25.0, 30.0]},
+                   targets=[Target(">= 50 %", "buzzline", "raw confluent-kafka (count only)",
+                                   ratio_at_least=0.5),
+                            Target(">= 5x Quix", "buzzline", "Quix Streams",
+                                   ratio_at_least=5.0)]),
+        CaseResult("chart", "Chart frames", unit="ms", higher_is_better=False,
+                   subjects={"full": [12.0], "slow": [10.0]},
+                   targets=[Target("<= 1.2", "full", "slow", ratio_at_most=1.2)]),
+        CaseResult("memory", "Memory", unit="MiB", higher_is_better=False,
+                   subjects={"small": [80.0]}, notes=["a note"]),
+    ]
+    for case in cases:
+        case.save(results / f"{case.case}.json")
+    (results / "_run_all.json").write_text('{"scripts": {"latency": {"script": "bench/x.py", '
+                                           '"status": "failed (exit code 1)", "seconds": 3}}}')
+    subprocess.run([sys.executable, str(ROOT / "bench" / "report.py"), "--results", str(results),
+                    "--out", str(tmp_path)], check=True, timeout=120, capture_output=True)
+    text = (tmp_path / "RESULTS.md").read_text()
+    assert "| kafka-consume | >= 50 % | 0.62x (100 vs 160 msgs/s) | **MET** |" in text
+    assert "| kafka-consume | >= 5x Quix | 4.00x (100 vs 25 msgs/s) | **NOT MET** |" in text
+    assert "| chart | <= 1.2 | 1.20x (12.0 vs 10.0 ms) | **MET** |" in text
+    assert "| latency | - | not measured (failed (exit code 1)) | n/a |" in text
+    assert "0.62x of raw confluent-kafka (count only)" in text  # ratio to the limit
+    assert "4.00x Quix Streams" in text  # ratio to a peer
+    assert "| 100 (90-110) msgs/s (buzzline) | 3 |" in text
+    assert "## Machine" in text and "| cores |" in text and "| matplotlib |" in text
+    assert "- a note" in text
+    assert (tmp_path / "throughput.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_kafka_pipeline_bench_runs(kafka_broker, tmp_path):
