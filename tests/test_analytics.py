@@ -16,7 +16,7 @@ from buzzline.analytics import (
     Totals,
     top_k,
 )
-from buzzline.analytics.counts import BatchCompleted
+from buzzline.analytics.counts import BatchCompleted, BatchesCompleted
 from buzzline.analytics.series import to_day_number
 from buzzline.clock import ManualClock
 from buzzline.messages import Buzz, ProjectMessage, SmokerReading
@@ -71,9 +71,14 @@ def test_batches_of_five_over_uneven_chunks() -> None:
         events += batches.update(messages[start:start + size])
         start += size
     assert start == 23
-    assert all(isinstance(e, BatchCompleted) for e in events)
-    assert [e.number for e in events] == [1, 2, 3, 4]
-    assert [e.messages for e in events] == [tuple(messages[i:i + 5]) for i in range(0, 20, 5)]
+    assert all(isinstance(e, BatchesCompleted) for e in events)
+    batches_made = [b for e in events for b in e.batches()]
+    assert all(isinstance(b, BatchCompleted) for b in batches_made)
+    assert [b.number for b in batches_made] == [1, 2, 3, 4]
+    assert [b.messages for b in batches_made] == [tuple(messages[i:i + 5])
+                                                  for i in range(0, 20, 5)]
+    assert [e.describe() for e in events] == ["batch 1 of 5 messages", "batch 2 of 5 messages",
+                                              "batches 3-4 of 5 messages"]
     assert batches.result() == {"batch_size": 5, "batches": 4, "batch_pending": 3}
 
 
@@ -233,7 +238,7 @@ def test_pipeline_runs_all_and_merges_results() -> None:
     pipeline = Pipeline({"counts": Counts("author"), "batches": Batches(2),
                          "totals": Totals(clock)})
     events = pipeline.update(buzzes("Bob", "Alice", "Bob"))
-    assert [e.number for e in events] == [1]
+    assert [b.number for e in events for b in e.batches()] == [1]
     assert pipeline.update([]) == []
     assert "counts" in pipeline and "nope" not in pipeline
     assert pipeline["totals"].messages == 3

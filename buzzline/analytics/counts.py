@@ -2,7 +2,7 @@
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from operator import attrgetter
 from typing import Any, ClassVar, Self
@@ -57,13 +57,32 @@ class Counts(Analytic):
 
 
 @dataclass(frozen=True, slots=True)
-class BatchCompleted(Event):
+class BatchCompleted:
     number: int
     messages: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BatchesCompleted(Event):
+    """Batches ``first`` to ``first + count - 1`` completed by one update: one event, the
+    batches themselves made only when asked for (a tuple per 5 messages would cost more
+    than counting them)."""
+
+    first: int
+    count: int
+    size: int
+    messages: list[Any]  # count * size messages, in order
     level: ClassVar[int] = logging.DEBUG
 
+    def batches(self) -> Iterator[BatchCompleted]:
+        size, messages = self.size, self.messages
+        for i in range(self.count):
+            yield BatchCompleted(self.first + i, tuple(messages[i * size:(i + 1) * size]))
+
     def describe(self) -> str:
-        return f"batch {self.number} of {len(self.messages)} messages"
+        last = self.first + self.count - 1
+        span = f"batch {last}" if self.count == 1 else f"batches {self.first}-{last}"
+        return f"{span} of {self.size} messages"
 
 
 class Batches(Analytic):
@@ -81,15 +100,18 @@ class Batches(Analytic):
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
         pending, size = self._pending, self.size
+        if not pending and len(messages) < size:
+            pending.extend(messages)
+            return []
         pending.extend(messages)
         full = len(pending) // size
-        events: list[Event] = [
-            BatchCompleted(self.completed + i + 1, tuple(pending[i * size:(i + 1) * size]))
-            for i in range(full)
-        ]
+        if not full:
+            return []
+        done = pending[: full * size]
         del pending[: full * size]
+        event = BatchesCompleted(self.completed + 1, full, size, done)
         self.completed += full
-        return events
+        return [event]
 
     def result(self) -> dict[str, Any]:
         return {"batch_size": self.size, "batches": self.completed,

@@ -1,17 +1,21 @@
 """An app ties a stream together: its topic, source, message type, analytics and charts."""
 
+from __future__ import annotations
+
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from typing import Any
-
-from matplotlib.axes import Axes
+from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import Pipeline
-from buzzline.charts.base import Chart
 from buzzline.clock import Clock
 from buzzline.messages import Message
 from buzzline.settings import Settings
+
+if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (fast `produce` start)
+    from matplotlib.axes import Axes
+
+    from buzzline.charts.base import Chart
 
 
 class App(ABC):

@@ -1,21 +1,24 @@
 """The buzz apps: "basic" (generated messages, the file pair) and "json" (a JSON array file,
 looped; the Kafka pair). Both draw messages per author."""
 
+from __future__ import annotations
+
 import random
 from collections.abc import Iterator
-from typing import Any
-
-from matplotlib.axes import Axes
+from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import Batches, Counts, Pipeline, Totals
 from buzzline.apps.base import App
-from buzzline.charts.bar import BarChart
-from buzzline.charts.base import Chart, parse_colors
 from buzzline.clock import Clock
 from buzzline.messages import Buzz, Message
 from buzzline.settings import Settings
 from buzzline.sources.buzz import generate_buzz, read_buzz_file
 from buzzline.sources.sample_data import ensure_sample
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from buzzline.charts.base import Chart
 
 
 class BuzzApp(App):
@@ -34,6 +37,9 @@ class BuzzApp(App):
         })
 
     def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
+        from buzzline.charts.bar import BarChart
+        from buzzline.charts.base import parse_colors
+
         return [BarChart(axes[0], pipeline["authors"].counts, title=self.title,
                          top_k=settings.top_k, colors=parse_colors(settings.chart_colors))]
 

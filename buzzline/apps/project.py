@@ -1,19 +1,22 @@
 """The "project" app: richer messages (category, sentiment...); messages per category."""
 
+from __future__ import annotations
+
 import random
 from collections.abc import Iterator
-from typing import Any
-
-from matplotlib.axes import Axes
+from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import Counts, MeanBy, Pipeline, Totals
 from buzzline.apps.base import App
-from buzzline.charts.bar import BarChart
-from buzzline.charts.base import Chart, parse_colors
 from buzzline.clock import Clock
 from buzzline.messages import Message, ProjectMessage
 from buzzline.settings import Settings
 from buzzline.sources.project import generate_project
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from buzzline.charts.base import Chart
 
 CATEGORY_COLORS = ("#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#7f7f7f")
 
@@ -42,6 +45,9 @@ class ProjectApp(App):
         })
 
     def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
+        from buzzline.charts.bar import BarChart
+        from buzzline.charts.base import parse_colors
+
         return [BarChart(axes[0], pipeline["categories"].counts, title=self.title,
                          xlabel="Category", top_k=settings.top_k,
                          colors=parse_colors(settings.chart_colors, CATEGORY_COLORS))]

@@ -1,20 +1,23 @@
 """The "csv" app: smoker temperatures from a CSV, a live line chart with stall markers."""
 
+from __future__ import annotations
+
 import random
 from collections.abc import Iterator
-from typing import Any
-
-from matplotlib.axes import Axes
+from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import LineSeries, Pipeline, StallDetector, Totals
 from buzzline.apps.base import App
-from buzzline.charts.base import Chart, parse_colors
-from buzzline.charts.line import LineChart, LineSnapshot
 from buzzline.clock import Clock
 from buzzline.messages import Message, SmokerReading
 from buzzline.settings import Settings
 from buzzline.sources.sample_data import ensure_sample
 from buzzline.sources.smoker import read_smoker_csv
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from buzzline.charts.base import Chart
 
 
 class SmokerApp(App):
@@ -43,6 +46,9 @@ class SmokerApp(App):
         })
 
     def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
+        from buzzline.charts.base import parse_colors
+        from buzzline.charts.line import LineChart, LineSnapshot
+
         series: LineSeries = pipeline["series"]
         stall: StallDetector = pipeline["stall"]
 

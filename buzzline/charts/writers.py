@@ -1,10 +1,14 @@
 """Image writers for headless output: "png" (the latest chart, replaced atomically) and "gif"."""
 
+from __future__ import annotations
+
 import os
 from abc import ABC, abstractmethod
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (fast `produce` start)
+    from matplotlib.figure import Figure
 
 from buzzline.registry import Registry
 

@@ -45,13 +45,13 @@ class ProduceJob:
                     forget_topic(self.settings.data_dir, transport.name, self.topic)
             producers = [t.producer(self.topic, reset=self.reset_topic)
                          for t in [self.transport, *self.also]]
+            key = self.app.key
             with producers[0] if len(producers) == 1 else TeeProducer(producers) as producer:
                 for message in source:
                     if self.stop.is_set():
                         break
-                    producer.send(message.encode(), key=self.app.key(message))
+                    producer.send(message.encode(), key=key(message))
                     self.sent += 1
-                    log.debug("sent %s", message)
                     if self.interval > 0:
                         producer.flush()
                         if self.stop.wait(self.interval):

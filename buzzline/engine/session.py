@@ -2,6 +2,9 @@
 thread, until the streams end, a count or duration is reached, the window closes or the user
 presses Ctrl-C / sends SIGTERM. Then it flushes, closes, saves the last chart and reports."""
 
+from __future__ import annotations
+
+import gc
 import logging
 import signal
 import threading
@@ -10,15 +13,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from buzzline.charts.display import resolve_display
-from buzzline.charts.figure import make_figure
-from buzzline.charts.view import ChartGroup, LiveView
-from buzzline.charts.writers import WRITERS
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
 from buzzline.engine.status import StatusLine
+
+if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (fast `produce` start)
+    from buzzline.charts.view import LiveView
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,11 @@ class Session:
         opts = self.options
         if not opts.charts or not self.consumers:
             return None
+        from buzzline.charts.display import resolve_display
+        from buzzline.charts.figure import make_figure
+        from buzzline.charts.view import ChartGroup, LiveView
+        from buzzline.charts.writers import WRITERS
+
         self.mode, backend = resolve_display(opts.display, opts.output_dir)
         panels = sum(job.app.panels for job in self.consumers)
         fig, axes = make_figure(panels, opts.title, backend)
@@ -123,6 +130,10 @@ class Session:
 
     def run(self) -> list[dict[str, Any]]:
         self.view = self._make_view()
+        # what exists now (modules, the figure's artists) lives as long as the session: out
+        # of the garbage collector's sight, whose full passes would otherwise walk it again
+        # and again while millions of messages come and go
+        gc.freeze()
         threads = [threading.Thread(target=job.run_quietly, name=f"consume-{job.app.name}",
                                     daemon=True) for job in self.consumers]
         threads += [threading.Thread(target=job.run_quietly, name=f"produce-{job.app.name}",

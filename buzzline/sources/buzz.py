@@ -14,18 +14,25 @@ ADJECTIVES = ("amazing", "funny", "boring", "exciting", "weird")
 ACTIONS = ("found", "saw", "tried", "shared", "loved")
 TOPICS = ("a movie", "a meme", "an app", "a trick", "a story")
 AUTHORS = ("Alice", "Bob", "Charlie", "Eve")
+CHUNK = 1024
 
 
 def generate_buzz(
     rng: random.Random, count: int | None = None, authors: tuple[str, ...] = AUTHORS
 ) -> Iterator[Buzz]:
-    """Random "I just saw a movie! It was amazing." messages; endless unless ``count``."""
+    """Random "I just saw a movie! It was amazing." messages; endless unless ``count``.
+
+    Every (sentence, author) pair is equally likely; they are drawn a chunk at a time
+    (``rng.choices``), several times faster than four ``rng.choice`` calls per message."""
+    sentences = [f"I just {action} {topic}! It was {adjective}."
+                 for action in ACTIONS for topic in TOPICS for adjective in ADJECTIVES]
+    pairs = [(text, author) for text in sentences for author in authors]
     produced = 0
     while count is None or produced < count:
-        action, topic, adjective = rng.choice(ACTIONS), rng.choice(TOPICS), rng.choice(ADJECTIVES)
-        text = f"I just {action} {topic}! It was {adjective}."
-        yield Buzz(message=text, author=rng.choice(authors))
-        produced += 1
+        chunk = CHUNK if count is None else min(CHUNK, count - produced)
+        for text, author in rng.choices(pairs, k=chunk):
+            yield Buzz(text, author)
+        produced += chunk
 
 
 def load_buzz_file(path: Path) -> list[Buzz]:
