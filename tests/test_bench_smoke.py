@@ -1,5 +1,6 @@
 """Each benchmark script runs on a tiny size, so the scripts don't rot (CI does not time them)."""
 
+import importlib.util
 import subprocess
 import sys
 
@@ -108,11 +109,35 @@ def test_report_writes_the_table_and_the_plot(tmp_path):
     assert (tmp_path / "throughput.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_kafka_pipeline_bench_runs(kafka_broker, tmp_path):
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "kafka_pipeline.py"), "--messages", "2000",
-         "--runs", "1", "--bootstrap", kafka_broker.bootstrap], cwd=tmp_path,
-        capture_output=True, text=True, timeout=300, check=False)
-    assert result.returncode == 0, result.stderr[-2000:]
-    cases = [line.split()[0] for line in result.stdout.splitlines()[2:]]
-    assert cases == ["produce", "consume"]
+def _kafka_peers(*pairs: tuple[str, str]) -> tuple[list[str], list[str]]:
+    """(the peers whose package is installed, the ones the script must skip)."""
+    present = [name for name, module in pairs if importlib.util.find_spec(module) is not None]
+    return present, [name for name, _ in pairs if name not in present]
+
+
+@pytest.mark.kafka
+def test_kafka_produce_bench_runs(kafka_broker, tmp_path):
+    case = run_bench("kafka_produce.py", tmp_path, "--messages", "2000", "--runs", "1",
+                     "--kafka-python-messages", "500", "--bootstrap", kafka_broker.bootstrap)
+    present, skipped = _kafka_peers(("kafka-python", "kafka"))
+    assert case.case == "kafka-produce" and case.messages == 2000
+    assert list(case.subjects) == ["buzzline", "raw confluent-kafka", *present]
+    assert all(len(v) == 1 and v[0] > 0 for v in case.subjects.values()), case.subjects
+    assert [t.ratio_at_least for t in case.targets] == [0.5, 5.0]
+    assert len([n for n in case.notes if "not installed" in n]) == len(skipped)
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
+def test_kafka_consume_bench_runs(kafka_broker, tmp_path):
+    case = run_bench("kafka_consume.py", tmp_path, "--messages", "2000", "--runs", "1",
+                     "--teaching-messages", "3", "--bootstrap", kafka_broker.bootstrap)
+    present, skipped = _kafka_peers(
+        ("Quix Streams", "quixstreams"),
+        ("teaching consumer (kafka-python, redraw per message)", "kafka"))
+    assert case.case == "kafka-consume" and case.messages == 2000
+    assert list(case.subjects) == ["buzzline", "raw confluent-kafka (count only)", *present]
+    assert all(len(v) == 1 and v[0] > 0 for v in case.subjects.values()), case.subjects
+    assert [t.ratio_at_least for t in case.targets] == [0.5, 3.0, 5000.0]
+    assert any(n.startswith("run 1: buzzline chart") for n in case.notes), case.notes
+    assert len([n for n in case.notes if "not installed" in n]) == len(skipped)
