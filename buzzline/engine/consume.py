@@ -12,8 +12,6 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 from buzzline.apps.base import App
@@ -181,8 +179,8 @@ class ConsumeJob:
         for index, rejected in bad:
             if index < 0:  # a line the file transport could not hold (Batch.oversized)
                 position = {"partition": 0, "after": before.get(0, 0), "line": None}
-            elif batch.origins is not None:
-                partition, offset = batch.origins[index]
+            elif batch.locate is not None:
+                partition, offset = batch.locate(index)
                 position = {"partition": partition, "offset": offset}
             else:  # a file: the index-th (non-blank) line after byte offset "after"
                 after = before.get(0)
@@ -231,11 +229,4 @@ class ConsumeJob:
 
 def _runs(batch: Batch) -> list[tuple[int, int, int]]:
     """(partition, first index, end index) of each run of one partition's messages."""
-    if batch.origins is None:  # one partition (a file)
-        return [(0, 0, len(batch.values))]
-    runs, at = [], 0
-    for partition, group in groupby(map(itemgetter(0), batch.origins)):
-        size = sum(1 for _ in group)
-        runs.append((partition, at, at + size))
-        at += size
-    return runs
+    return [(0, 0, len(batch.values))] if batch.runs is None else batch.runs

@@ -6,7 +6,7 @@ the positions they reach. Implementations: ``file`` (embedded default), ``memory
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, Self
 
@@ -28,9 +28,13 @@ class Batch:
     values: list[bytes] = field(default_factory=list)
     positions: dict[int, int] = field(default_factory=dict)
     caught_up: bool = False
-    # (partition, offset) of each value, where the transport knows it cheaply (Kafka, memory);
-    # None: only the batch's range is known (a file: the lines after the previous position)
-    origins: list[tuple[int, int]] | None = None
+    # (partition, first index, end index) of each run of values from one partition, in order;
+    # None: all of them come from partition 0 (a file)
+    runs: list[tuple[int, int, int]] | None = None
+    # the (partition, offset) of the index-th value, where the transport knows it (Kafka,
+    # memory; asked for rejected messages only); None: only the batch's range is known (a
+    # file: the lines after the previous position)
+    locate: Callable[[int], tuple[int, int]] | None = None
     # messages the transport could not hold whole (a file line over its line limit): the
     # first bytes of each and its full length; the consumer dead-letters them as too large
     oversized: list[tuple[bytes, int]] = field(default_factory=list)

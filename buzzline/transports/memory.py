@@ -104,9 +104,10 @@ class MemoryConsumer(Consumer):
             taken = items[self._pos : self._pos + max_messages]
             self._pos += len(taken)
             caught_up = self._pos >= len(items)
-        origins = [(0, first + i) for i, v in enumerate(taken) if v]
+        origins = [first + i for i, v in enumerate(taken) if v]
         values = [v for v in taken if v] if b"" in taken else taken
-        return Batch(values, {0: self._pos}, caught_up, origins)
+        return Batch(values, {0: self._pos}, caught_up, [(0, 0, len(values))],
+                     lambda index: (0, origins[index]))
 
     def positions(self) -> dict[int, int]:
         return {0: self._pos}
