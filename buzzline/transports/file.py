@@ -43,7 +43,7 @@ class FileTransport(Transport):
     def __init__(
         self,
         data_dir: Path,
-        poll_interval: float = 0.05,
+        poll_interval: float = 0.01,  # the wait for new lines: latency, 100 cheap stats/s idle
         max_line_bytes: int = MAX_LINE_BYTES,
         chunk_bytes: int = CHUNK_BYTES,
     ) -> None:
