@@ -2,18 +2,25 @@
 the same at 1,000 msgs/s (target: full speed / 1,000 msgs/s <= 1.2).
 
 Each measurement is a fresh process running buzzline's own Session + LiveView (10 fps) with one
-ConsumeJob over the file transport, for --seconds:
+ConsumeJob over the file transport:
   bar chart   the basic app (decode, author counts, bar chart)
-  line chart  the csv app (decode, stall detector, bounded line series, line chart)
-  full speed  the topic file already holds --messages messages; the consumer reads from its
-              beginning as fast as it can while the frames draw
-  1,000/s     a producer process (buzzline's FileProducer) appends 1,000 messages a second
+  line chart  the csv app (decode, stall detector, bounded line series, line chart); the
+              readings are one a second with a stall every 96 minutes, as in a cook
+Both conditions first read the same --history messages from the topic file (so the chart holds
+the same content: counts in the tens of thousands, 35 stalls), then the frames are measured
+for --seconds while more arrive:
+  full speed  the topic file holds --messages messages: the consumer goes on reading them as
+              fast as it can while the frames draw
+  1,000/s     a producer process (buzzline's FileProducer) appends the next messages at 1,000 a
+              second
 The frames are drawn in a real window (TkAgg) on a private Xvfb display when Xvfb and tkinter
-are there -- blitting, as a user sees it; otherwise headless (Agg: the artists are updated each
-frame and a PNG is rendered every 2 s), which the notes say. The value per run is LiveView's
-own stats()["mean_frame_ms"] (time from a frame's start to the end of its drawing).
+are there (blitting, as a user sees it); otherwise headless (Agg: the artists are updated each
+frame and a PNG is rendered every 2 s), which the notes say. The value per run is the mean time
+per measured frame, from its start to the end of its drawing (what LiveView.stats() averages in
+"mean_frame_ms" over a whole run).
 
-Run: python bench/chart_frames.py [--messages N] [--runs R] [--seconds S] [--json PATH]
+Run: python bench/chart_frames.py [--messages N] [--history N] [--seconds S] [--runs R]
+                                  [--json PATH]
 """
 
 import argparse
@@ -24,6 +31,7 @@ import sys
 import tempfile
 import time
 from contextlib import nullcontext
+from itertools import islice
 from pathlib import Path
 
 import orjson
@@ -46,6 +54,7 @@ from bench.common import (  # noqa: E402
 from bench.results import CaseResult, Target  # noqa: E402
 
 RATE = 1000
+SETTLE = 0.5  # seconds between reading the history and the first measured frame
 CHARTS = {"basic": "bar chart (basic app)", "csv": "line chart (csv app)"}
 
 
@@ -53,14 +62,22 @@ def subject(app: str, rate: int) -> str:
     return f"{CHARTS[app]}, {'full speed' if rate == 0 else f'{rate:,} msgs/s'}"
 
 
-def child(app_name: str, rate: int, seconds: float, backlog: Path | None, out: Path) -> None:
-    """One measurement (in its own process): a Session drawing one app's chart."""
+def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int, out: Path,
+          batch: int | None = None) -> None:
+    """One measurement (in its own process): a Session drawing one app's chart. The consumer
+    first reads ``history`` messages from the topic file (so both conditions draw the same
+    chart content), then the frames are measured for ``seconds`` while more arrive: the rest of
+    ``backlog`` at full speed (rate 0), or ``rate`` a second from a producer process."""
     from buzzline.apps import get_app
     from buzzline.engine.consume import ConsumeJob
     from buzzline.engine.session import ViewOptions
     from buzzline.settings import load_settings
     from buzzline.transports.file import FileTransport
 
+    if batch:  # a diagnostic: smaller consumer batches (the frame waits for a batch's end)
+        import buzzline.engine.consume
+
+        buzzline.engine.consume.BATCH_MESSAGES = batch
     with tempfile.TemporaryDirectory(prefix="buzzline-bench-chart-") as tmp:
         work = Path(tmp)
         data = work / "data"
@@ -68,55 +85,78 @@ def child(app_name: str, rate: int, seconds: float, backlog: Path | None, out: P
         app = get_app(app_name)
         settings = load_settings(environ={"BUZZLINE_DATA_DIR": str(data)}, env_file=None)
         topic = app.topic(settings)
+        topic_file = data / f"{topic}.jsonl"
         producer = None
         if rate == 0:
-            assert backlog is not None
-            (data / f"{topic}.jsonl").symlink_to(backlog)
+            topic_file.symlink_to(backlog)
         else:
-            kind = "smoker" if app_name == "csv" else "buzz"
-            producer = subprocess.Popen(pace_command(data, topic, rate,
-                                                     int(rate * (seconds + 10)), kind))
+            with backlog.open("rb") as source, topic_file.open("wb") as target:
+                target.writelines(islice(source, history))
+            producer = subprocess.Popen(pace_command(
+                data, topic, rate, int(rate * (seconds + 60)), source=backlog, skip=history,
+                key="smoker" if app_name == "csv" else None))
         job = ConsumeJob(app, settings, FileTransport(data), topic, start="beginning")
         window = bool(os.environ.get("DISPLAY"))
         options = ViewOptions(title=app.title, image_name=app_name,
                               output_dir=None if window else work / "out",
                               display="window" if window else "headless", fps=10.0,
-                              duration=seconds)
-        frames = FrameTimes()
+                              duration=seconds + 90)  # a safety net: on_end stops it
+        reads: list[tuple[float, int]] = []  # (time, messages read) at each frame's end
+        window_start: list[float] = []  # when the measured frames begin
+
+        def frame_ended(n: int) -> None:
+            now = time.perf_counter()
+            reads.append((now, job.read))
+            if not window_start and job.read >= history:
+                window_start.append(now + SETTLE)
+            if window_start and now >= window_start[0] + seconds:
+                session.stop.set()
+
+        frames = FrameTimes(on_end=frame_ended)
         session = bench_session([], [job], options, frames)
-        started = time.perf_counter()
         session.run()
-        wall = time.perf_counter() - started
         if producer is not None:
             producer.terminate()
             producer.wait(timeout=10)
         stats = session.view.stats()
-        durations = frames.durations_ms()
-        size = backlog.stat().st_size if backlog else 0
+        since = window_start[0] if window_start else float("inf")
+        steady = frames.durations_ms(since)
+        later = [(t, n) for t, n in reads if t >= since]
+        rate_read = ((later[-1][1] - later[0][1]) / (later[-1][0] - later[0][0])
+                     if len(later) > 1 and later[-1][0] > later[0][0] else 0.0)
+        drawn = session.charts[0][0].drawn()
         out.write_bytes(orjson.dumps({
-            "mode": session.mode, "stats": stats, "read": job.read, "wall": wall,
-            "rate": job.read / wall, "p50": percentile(durations, 50),
-            "p95": percentile(durations, 95), "max": max(durations, default=0.0),
-            "backlog_done": bool(backlog) and job.state.positions.get(0, 0) >= size}))
+            "mode": session.mode, "stats": stats, "frames": len(steady),
+            "mean": statistics.fmean(steady) if steady else 0.0, "rate": rate_read,
+            "p50": percentile(steady, 50), "p95": percentile(steady, 95),
+            "max": max(steady, default=0.0), "read": job.read,
+            "markers": drawn.get("markers"), "points": drawn.get("points"),
+            "backlog_done": job.state.positions.get(0, 0) >= backlog.stat().st_size}))
 
 
 def main() -> None:
     parser = case_parser(__doc__, messages=3_000_000, runs=3)
-    parser.add_argument("--seconds", type=float, default=5.0, help="seconds per measurement [5]")
+    parser.add_argument("--seconds", type=float, default=4.0,
+                        help="seconds of frames measured per run [4]")
+    parser.add_argument("--history", type=int, default=200_000,
+                        help="messages read before the measured frames [200,000]")
     parser.add_argument("--headless", action="store_true", help="never open a window")
+    parser.add_argument("--batch-messages", type=int,
+                        help="diagnostic: set buzzline's consumer batch size (BATCH_MESSAGES)")
     parser.add_argument("--child", nargs=3, metavar=("APP", "RATE", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--backlog", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         app, rate, out = args.child
-        child(app, int(rate), args.seconds, args.backlog, Path(out))
+        child(app, int(rate), args.seconds, args.backlog, args.history, Path(out),
+              args.batch_messages)
         return
     started = time.perf_counter()
     result = CaseResult(
         case="chart", title="Chart: time per frame at full speed vs at 1,000 msgs/s",
         unit="ms", higher_is_better=False, messages=args.messages,
-        params={"backlog messages": args.messages, "runs": args.runs,
-                "seconds per measurement": args.seconds, "fps": 10},
+        params={"backlog messages": args.messages, "history messages": args.history,
+                "runs": args.runs, "seconds measured per run": args.seconds, "fps": 10},
         targets=[Target(f"{CHARTS[app]}: full speed <= 1.2 x the frame time at 1,000 msgs/s",
                         subject(app, 0), vs=subject(app, RATE), ratio_at_most=1.2)
                  for app in CHARTS])
@@ -125,8 +165,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="buzzline-bench-chart-") as tmp, \
             virtual_display() if windowed else nullcontext() as display:
         work = Path(tmp)
-        backlogs = {"basic": write_buzz_file(work / "buzz.jsonl", args.messages),
-                    "csv": write_smoker_file(work / "smoker.jsonl", args.messages)}
+        size = max(args.messages, args.history + int(RATE * (args.seconds + 60)))
+        backlogs = {"basic": write_buzz_file(work / "buzz.jsonl", size),
+                    "csv": write_smoker_file(work / "smoker.jsonl", size)}
         env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
         env["PYTHONPATH"] = str(ROOT)
         if display:
@@ -136,13 +177,14 @@ def main() -> None:
                 for rate in (0, RATE):
                     out = work / "out.json"
                     cmd = [sys.executable, __file__, "--seconds", str(args.seconds),
+                           "--history", str(args.history), "--backlog", str(backlogs[app]),
                            "--child", app, str(rate), str(out)]
-                    if rate == 0:
-                        cmd += ["--backlog", str(backlogs[app])]
-                    subprocess.run(cmd, env=env, check=True, timeout=args.seconds + 120,
+                    if args.batch_messages:
+                        cmd += ["--batch-messages", str(args.batch_messages)]
+                    subprocess.run(cmd, env=env, check=True, timeout=args.seconds + 180,
                                    stdout=subprocess.DEVNULL)
                     measured = orjson.loads(out.read_bytes())
-                    result.add(subject(app, rate), measured["stats"]["mean_frame_ms"])
+                    result.add(subject(app, rate), measured["mean"])
                     extra.setdefault(subject(app, rate), []).append(measured)
     modes = {m["mode"] for runs in extra.values() for m in runs}
     result.notes.append(
@@ -151,19 +193,25 @@ def main() -> None:
         f"Frames drawn headless ({', '.join(sorted(modes))}): no window toolkit or Xvfb, so a "
         "frame updates the artists and renders a PNG every 2 s; not what a screen shows.")
     for name, runs in extra.items():
-        rates = [m["rate"] for m in runs]
-        frames = [m["stats"]["frames"] for m in runs]
-        fps = [m["stats"]["fps"] for m in runs]
-        note = (f"{name}: consumer read {statistics.median(rates):,.0f} msgs/s; "
-                f"{statistics.median(frames):.0f} frames at {statistics.median(fps):.1f} fps; "
-                f"frame p50 {statistics.median(m['p50'] for m in runs):.1f} ms, "
+        note = (f"{name}: consumer read {statistics.median(m['rate'] for m in runs):,.0f} "
+                f"msgs/s while drawing; {statistics.median(m['frames'] for m in runs):.0f} "
+                f"frames measured, {statistics.median(m['stats']['fps'] for m in runs):.1f} fps;"
+                f" frame p50 {statistics.median(m['p50'] for m in runs):.1f} ms, "
                 f"p95 {statistics.median(m['p95'] for m in runs):.1f} ms, "
                 f"max {max(m['max'] for m in runs):.1f} ms; full redraws "
                 f"{statistics.median(m['stats']['full_redraws'] for m in runs):.0f}, "
-                f"axes redraws {statistics.median(m['stats']['axes_redraws'] for m in runs):.0f}")
+                f"axes redraws {statistics.median(m['stats']['axes_redraws'] for m in runs):.0f}"
+                f" (whole run); LiveView mean_frame_ms (whole run) "
+                f"{statistics.median(m['stats']['mean_frame_ms'] for m in runs):.1f}")
+        if runs[-1]["markers"] is not None:
+            note += (f"; the line shows {runs[-1]['points']:,} points and "
+                     f"{runs[-1]['markers']:,} stall markers at the end")
         if any(m["backlog_done"] for m in runs):
             note += " (the backlog ran out before the end: raise --messages)"
         result.notes.append(note)
+    if args.batch_messages:
+        result.notes.append(f"DIAGNOSTIC run: consumer batches of {args.batch_messages:,} "
+                            "messages instead of buzzline's BATCH_MESSAGES.")
     result.seconds = round(time.perf_counter() - started, 1)
     result.save(args.json)
     print_case(result)

@@ -1,6 +1,6 @@
 """What the benchmark scripts share: arguments, timing, fast input files, a subprocess
-environment, a Kafka broker and a virtual display (and the older results table, still used by
-``kafka_pipeline.py``)."""
+environment, a Kafka broker, a virtual display, timed chart frames and a steady-rate producer
+(``python bench/common.py pace ...``)."""
 
 import argparse
 import os
@@ -23,9 +23,6 @@ if str(ROOT) not in sys.path:
 
 from buzzline.messages import Buzz  # noqa: E402
 from buzzline.sources.buzz import ACTIONS, ADJECTIVES, AUTHORS, TOPICS  # noqa: E402
-
-# case -> one (buzzline seconds, baseline seconds) pair per run
-Runs = dict[str, list[tuple[float, float]]]
 
 
 def case_parser(doc: str, messages: int, runs: int = 3) -> argparse.ArgumentParser:
@@ -193,28 +190,7 @@ def window_toolkit() -> bool:
     return window_backend() is not None
 
 
-# -- the older text table (kafka_pipeline.py)
-
-def repeat(runs: int, run_once: Callable[[], dict[str, tuple[float, float]]]) -> Runs:
-    results: Runs = {}
-    for _ in range(runs):
-        for case, pair in run_once().items():
-            results.setdefault(case, []).append(pair)
-    return results
-
-
-def print_table(title: str, messages: int, results: Runs, baseline: str) -> None:
-    """Median msgs/s (min-max) of each case, the baseline's median, and their ratio."""
-    runs = len(next(iter(results.values()), []))
-    print(f"{title}, {messages:,} buzz messages, {runs} runs (median, min-max msgs/s)")
-    print(f"{'case':<9} {'buzzline msgs/s':>28} {baseline:>17} {'ratio':>6}")
-    for case, pairs in results.items():
-        rates = [messages / ours for ours, _ in pairs]
-        base = statistics.median(messages / theirs for _, theirs in pairs)
-        median = statistics.median(rates)
-        print(f"{case:<9} {median:>12,.0f} ({min(rates):,.0f}-{max(rates):,.0f}) "
-              f"{base:>17,.0f} {median / base:>6.2f}")
-
+# -- printing a case
 
 def print_case(result: object) -> None:
     """One line per subject: median (min-max) in the case's unit, then each target."""
@@ -285,10 +261,12 @@ class FrameTimes:
 
         chart.snapshot = timed_snapshot  # type: ignore[attr-defined]
 
-    def durations_ms(self) -> list[float]:
-        """Each whole frame's time, start to end of drawing."""
+    def durations_ms(self, since: float = float("-inf")) -> list[float]:
+        """Each whole frame's time, start to end of drawing (of the frames from ``since``)."""
         out, ends = [], iter(self.ends)
         for start in self.starts:
+            if start < since:
+                continue
             for end in ends:
                 if end >= start:
                     out.append((end - start) * 1000)
@@ -325,7 +303,10 @@ def sent_stamp(message: str) -> tuple[int, float]:
 
 def pace(args: argparse.Namespace) -> None:
     """Send ``count`` messages at ``rate`` a second (in bursts of the ones due, then a flush)
-    with buzzline's own transport producer; start when ``go`` exists, if given."""
+    with buzzline's own transport producer: the lines of ``source`` after its first ``skip``,
+    or stamped buzz messages; start when ``go`` exists, if given."""
+    from itertools import islice
+
     from buzzline.settings import load_settings
     from buzzline.transports import create_transport
 
@@ -334,25 +315,27 @@ def pace(args: argparse.Namespace) -> None:
         env["KAFKA_BROKER_ADDRESS"] = args.bootstrap
     settings = load_settings(environ=env, env_file=None)
     transport = create_transport(args.transport, settings)
-    if args.kind == "smoker":
-        day = _smoker_day(1)
-        def make(seq: int) -> bytes:
-            return day[seq % len(day)]
-    elif args.kind == "buzz":
-        pool = buzz_pool()
-        def make(seq: int) -> bytes:
-            return pool[seq * 7 % len(pool)]
+    if args.source:
+        with args.source.open("rb") as f:
+            lines = [line.rstrip(b"\n") for line in islice(f, args.skip, args.skip + args.count)]
+        count = len(lines)
+        make: Callable[[int], bytes] = lines.__getitem__
     else:
-        make = stamped_buzz
-    key = b"smoker" if args.kind == "smoker" else None
+        first = args.first_seq
+
+        def make(seq: int) -> bytes:
+            return stamped_buzz(first + seq)
+
+        count = args.count
+    key = args.key.encode() if args.key else None
     with transport.producer(args.topic) as producer:
         if args.go:
             while not args.go.exists():
                 time.sleep(0.005)
         clock = time.perf_counter
         start, sent = clock(), 0
-        while sent < args.count:
-            due = min(args.count, int((clock() - start) * args.rate) + 1)
+        while sent < count:
+            due = min(count, int((clock() - start) * args.rate) + 1)
             while sent < due:
                 producer.send(make(sent), key)
                 sent += 1
@@ -362,16 +345,20 @@ def pace(args: argparse.Namespace) -> None:
     transport.close()
 
 
-def pace_command(data: Path, topic: str, rate: float, count: int, kind: str,
-                 go: Path | None = None, transport: str = "file",
+def pace_command(data: Path, topic: str, rate: float, count: int,
+                 source: Path | None = None, skip: int = 0, key: str | None = None,
+                 first_seq: int = 0, go: Path | None = None, transport: str = "file",
                  bootstrap: str | None = None) -> list[str]:
+    """The command line of a ``pace`` process (stamped buzz messages unless ``source``)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "pace", "--data", str(data),
-           "--topic", topic, "--rate", str(rate), "--count", str(count), "--kind", kind,
+           "--topic", topic, "--rate", str(rate), "--count", str(count),
            "--transport", transport]
-    if go is not None:
-        cmd += ["--go", str(go)]
-    if bootstrap:
-        cmd += ["--bootstrap", bootstrap]
+    if source is not None:
+        cmd += ["--source", str(source), "--skip", str(skip)]
+    for name, value in (("--key", key), ("--first-seq", first_seq), ("--go", go),
+                        ("--bootstrap", bootstrap)):
+        if value:
+            cmd += [name, str(value)]
     return cmd
 
 
@@ -383,7 +370,10 @@ if __name__ == "__main__":
     _pace.add_argument("--topic", required=True)
     _pace.add_argument("--rate", type=float, default=1000.0)
     _pace.add_argument("--count", type=int, required=True)
-    _pace.add_argument("--kind", choices=["buzz", "smoker", "stamped"], default="buzz")
+    _pace.add_argument("--source", type=Path, help="send these lines (default: stamped buzz)")
+    _pace.add_argument("--skip", type=int, default=0, help="after the first SKIP lines")
+    _pace.add_argument("--key")
+    _pace.add_argument("--first-seq", type=int, default=0, help="stamped: the first number")
     _pace.add_argument("--go", type=Path)
     _pace.add_argument("--transport", default="file")
     _pace.add_argument("--bootstrap")

@@ -6,8 +6,12 @@ Each run is a fresh consumer process: a buzzline Session (10 fps) with one Consu
 bench app, the basic app plus one analytic (author counts, batches, totals, bar chart; and
 "latency", which notes when each message is counted). A producer process (buzzline's own
 transport producer) sends 1,000 stamped buzz messages a second, each carrying its sequence
-number and send time (time.time()) in its text, from the first frame on (Kafka: once the
-consumer holds its partition; the topic has one partition, so order is kept).
+number and send time (time.time()) in its text. The topic already holds --history earlier
+messages, which the consumer reads first (a consumer that has been running a while: its bars
+are in the thousands, so the chart no longer rescales every second, as it does in the first
+seconds of a fresh start); the producer starts once they are counted and the window is up
+(Kafka: once the consumer holds its partition; the topic has one partition, so order is kept).
+--fresh-runs runs without history are reported apart ("file, fresh start").
   counted    when the latency analytic's update sees the message (after decoding; the
              consumer waits between batches while a frame draws, as in the app)
   on screen  the end of the first frame whose bar chart snapshot includes it (the bars sum to
@@ -15,11 +19,13 @@ consumer holds its partition; the topic has one partition, so order is kept).
              after the blit; headless (no Xvfb), after the frame's artists are updated
 Messages sent in the first --warmup seconds are left out of the percentiles.
 
-Run: python bench/latency.py [--seconds S] [--runs R] [--bootstrap HOST:PORT] [--json PATH]
+Run: python bench/latency.py [--seconds S] [--runs R] [--history N] [--fresh-runs R]
+                             [--bootstrap HOST:PORT] [--json PATH]
 """
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,6 +43,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import (  # noqa: E402
+    AUTHORS,
     ROOT,
     FrameTimes,
     bench_session,
@@ -64,6 +71,8 @@ class Recorder:
         now = time.time()
         for message in messages:
             seq, sent = sent_stamp(message.message)
+            if not sent:  # the history written before the measurement
+                continue
             self.seq.append(seq)
             self.sent.append(sent)
             self.counted.append(now)
@@ -127,7 +136,7 @@ def on_screen_times(recorder: Recorder, frames: FrameTimes) -> list[float]:
 
 
 def child(transport_name: str, bootstrap: str | None, seconds: float, warmup: float,
-          out: Path) -> None:
+          history: int, out: Path, poll_ms: float | None = None) -> None:
     from buzzline.engine.consume import ConsumeJob
     from buzzline.engine.session import ViewOptions
     from buzzline.settings import load_settings
@@ -144,8 +153,16 @@ def child(transport_name: str, bootstrap: str | None, seconds: float, warmup: fl
         recorder = Recorder()
         app = latency_app(recorder)
         topic = f"latency-{uuid.uuid4().hex[:12]}"
-        job = ConsumeJob(app, settings, create_transport(transport_name, settings), topic,
-                         start="beginning")
+        transport = create_transport(transport_name, settings)
+        if poll_ms is not None and transport_name == "file":  # a diagnostic
+            from buzzline.transports.file import FileTransport
+
+            transport = FileTransport(data, poll_interval=poll_ms / 1000)
+        with transport.producer(topic) as producer:  # earlier messages (sent time 0)
+            for seq in range(history):
+                producer.send(b'{"message":"%d 0","author":"%s"}'
+                              % (seq, AUTHORS[seq % 4].encode()))
+        job = ConsumeJob(app, settings, transport, topic, start="beginning")
         ready = threading.Event()
         if transport_name == "file":
             ready.set()
@@ -161,7 +178,7 @@ def child(transport_name: str, bootstrap: str | None, seconds: float, warmup: fl
         count = int(RATE * seconds)
 
         def frame_ended(n: int) -> None:
-            if n >= 3 and ready.is_set() and not go.exists():
+            if n >= 3 and ready.is_set() and job.read >= history and not go.exists():
                 go.touch()
 
         frames = FrameTimes(measure=lambda snap: sum(v for _, v in snap), clock=time.time,
@@ -171,7 +188,18 @@ def child(transport_name: str, bootstrap: str | None, seconds: float, warmup: fl
                               output_dir=None if window else work / "out",
                               display="window" if window else "headless", fps=FPS)
         session = bench_session([], [job], options, frames)
-        producer = subprocess.Popen(pace_command(data, topic, RATE, count, "stamped", go=go,
+        checkpoints: list[tuple[float, float]] = []  # (start, end) of each checkpoint save
+        save = job.state.checkpoint
+
+        def timed_checkpoint(*args: Any, **kwargs: Any) -> dict[int, int]:
+            began = time.time()
+            try:
+                return save(*args, **kwargs)
+            finally:
+                checkpoints.append((began, time.time()))
+
+        job.state.checkpoint = timed_checkpoint  # type: ignore[method-assign]
+        producer = subprocess.Popen(pace_command(data, topic, RATE, count, first_seq=history, go=go,
                                                  transport=transport_name, bootstrap=bootstrap))
 
         def stop_when_done() -> None:
@@ -189,17 +217,33 @@ def child(transport_name: str, bootstrap: str | None, seconds: float, warmup: fl
         shown = on_screen_times(recorder, frames)
         order = sorted(range(len(recorder.seq)), key=recorder.seq.__getitem__)
         first = min(recorder.sent, default=0.0)
-        counted, screen = [], []
+        counted, screen, late = [], [], []
         for index, shown_at in zip(order, shown, strict=True):
             sent = recorder.sent[index]
             if sent - first < warmup:
                 continue
             counted.append((recorder.counted[index] - sent) * 1000)
             screen.append((shown_at - sent) * 1000)
+            if counted[-1] > 50:
+                late.append((sent, recorder.counted[index]))
         missing = sum(1 for s in screen if s != s)
         screen = [s for s in screen if s == s]
         durations = frames.durations_ms()
+        # what the messages counted more than 50 ms after their sending waited on
+        spans = list(zip(frames.starts, frames.ends, strict=False))
+        long_frames = [(a, b) for a, b in spans if b - a > 0.04]
+        blame = {"a frame over 40 ms": 0, "a checkpoint": 0, "neither": 0}
+        for sent, at in late:
+            if any(a < at and b > sent for a, b in long_frames):
+                blame["a frame over 40 ms"] += 1
+            elif any(a < at and b > sent for a, b in checkpoints):
+                blame["a checkpoint"] += 1
+            else:
+                blame["neither"] += 1
+        saves = [(b - a) * 1000 for a, b in checkpoints]
         out.write_bytes(orjson.dumps({
+            "late": len(late), "blame": blame, "checkpoints": len(saves),
+            "checkpoint_p50": percentile(saves, 50), "checkpoint_max": max(saves, default=0),
             "mode": session.mode, "messages": len(recorder.seq), "measured": len(counted),
             "not_shown": missing, "counted_p50": percentile(counted, 50),
             "counted_p99": percentile(counted, 99), "counted_max": max(counted, default=0),
@@ -214,13 +258,25 @@ def main() -> None:
                         help="seconds of sending per run [--messages / 1,000]")
     parser.add_argument("--warmup", type=float, default=0.5,
                         help="leave out messages sent in the first SECONDS [0.5]")
+    parser.add_argument("--history", type=int, default=20_000,
+                        help="messages already on the topic, read before the measurement (a "
+                             "consumer that has been running: its chart no longer rescales "
+                             "every second) [20,000]")
+    parser.add_argument("--fresh-runs", type=int, default=1,
+                        help="runs over the file from a fresh start (no history), reported "
+                             "apart [1]")
     parser.add_argument("--bootstrap", help="also measure over Kafka on this broker")
     parser.add_argument("--headless", action="store_true", help="never open a window")
-    parser.add_argument("--child", nargs=2, metavar=("TRANSPORT", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--poll-ms", type=float,
+                        help="diagnostic: the file consumer's poll interval (buzzline's default "
+                             "FileTransport poll_interval otherwise)")
+    parser.add_argument("--child", nargs=3, metavar=("TRANSPORT", "HISTORY", "OUT"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     seconds = args.seconds if args.seconds is not None else args.messages / RATE
     if args.child:
-        child(args.child[0], args.bootstrap, seconds, args.warmup, Path(args.child[1]))
+        child(args.child[0], args.bootstrap, seconds, args.warmup, int(args.child[1]),
+              Path(args.child[2]), args.poll_ms)
         return
     started = time.perf_counter()
     transports = ["file"] + (["kafka"] if args.bootstrap else [])
@@ -230,6 +286,7 @@ def main() -> None:
         unit="ms", higher_is_better=False, messages=int(seconds * RATE),
         primary="file: produce -> counted p99",
         params={"rate": RATE, "seconds per run": seconds, "runs": args.runs,
+                "history messages": args.history, "fresh-start runs": args.fresh_runs,
                 "warmup seconds": args.warmup, "fps": FPS, "transports": transports})
     for name in transports:
         result.targets += [
@@ -246,20 +303,23 @@ def main() -> None:
         if display:
             env["DISPLAY"] = display
         out = Path(tmp) / "out.json"
-        for _ in range(args.runs):
-            for name in transports:
-                cmd = [sys.executable, __file__, "--seconds", str(seconds), "--warmup",
-                       str(args.warmup), "--child", name, str(out)]
-                if args.bootstrap:
-                    cmd += ["--bootstrap", args.bootstrap]
-                subprocess.run(cmd, env=env, check=True, timeout=seconds + 120,
-                               stdout=subprocess.DEVNULL)
-                m = orjson.loads(out.read_bytes())
-                details.setdefault(name, []).append(m)
-                result.add(f"{name}: produce -> counted p50", m["counted_p50"])
-                result.add(f"{name}: produce -> counted p99", m["counted_p99"])
-                result.add(f"{name}: produce -> on screen p50", m["screen_p50"])
-                result.add(f"{name}: produce -> on screen p99", m["screen_p99"])
+        plan = [(name, name, args.history) for _ in range(args.runs) for name in transports]
+        plan += [("file", "file, fresh start", 0)] * args.fresh_runs
+        for transport, name, history in plan:
+            cmd = [sys.executable, __file__, "--seconds", str(seconds), "--warmup",
+                   str(args.warmup), "--child", transport, str(history), str(out)]
+            if args.bootstrap:
+                cmd += ["--bootstrap", args.bootstrap]
+            if args.poll_ms is not None:
+                cmd += ["--poll-ms", str(args.poll_ms)]
+            subprocess.run(cmd, env=env, check=True, timeout=seconds + 180,
+                           stdout=subprocess.DEVNULL)
+            m = orjson.loads(out.read_bytes())
+            details.setdefault(name, []).append(m)
+            result.add(f"{name}: produce -> counted p50", m["counted_p50"])
+            result.add(f"{name}: produce -> counted p99", m["counted_p99"])
+            result.add(f"{name}: produce -> on screen p50", m["screen_p50"])
+            result.add(f"{name}: produce -> on screen p99", m["screen_p99"])
     modes = {m["mode"] for runs in details.values() for m in runs}
     result.notes.append(
         "On screen = after the blit of a TkAgg window on a private Xvfb display."
@@ -267,6 +327,11 @@ def main() -> None:
         "Headless (no Xvfb or window toolkit): 'on screen' is the end of the frame that "
         "updated the chart's artists (a PNG is rendered only every 2 s).")
     for name, runs in details.items():
+        blame: dict[str, int] = {}
+        for m in runs:
+            for what, n in m["blame"].items():
+                blame[what] = blame.get(what, 0) + n
+        late = sum(m["late"] for m in runs)
         result.notes.append(
             f"{name}: {sum(m['measured'] for m in runs):,} messages measured over "
             f"{len(runs)} runs; worst counted {max(m['counted_max'] for m in runs):.1f} ms, "
@@ -276,6 +341,17 @@ def main() -> None:
             f"{min(m['fps'] for m in runs):.1f}-{max(m['fps'] for m in runs):.1f} fps"
             + (f"; {sum(m['not_shown'] for m in runs)} never drawn"
                if any(m["not_shown"] for m in runs) else ""))
+        if late:
+            result.notes.append(
+                f"{name}: {late:,} messages counted more than 50 ms after sending; while they "
+                "waited, the consumer was held by "
+                + ", ".join(f"{what}: {n:,}" for what, n in blame.items())
+                + " (the consumer waits between batches while a frame draws); checkpoint saves "
+                f"took {statistics.median(m['checkpoint_p50'] for m in runs):.1f} ms (median), "
+                f"{max(m['checkpoint_max'] for m in runs):.1f} ms at most")
+    if args.poll_ms is not None:
+        result.notes.append(f"DIAGNOSTIC run: the file consumer polls every {args.poll_ms:g} ms "
+                            "instead of buzzline's default.")
     result.seconds = round(time.perf_counter() - started, 1)
     result.save(args.json)
     print_case(result)
