@@ -63,7 +63,7 @@ def subject(app: str, rate: int) -> str:
 
 
 def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int, out: Path,
-          batch: int | None = None) -> None:
+          batch: int | None = None, total: int | None = None) -> None:
     """One measurement (in its own process): a Session drawing one app's chart. The consumer
     first reads ``history`` messages from the topic file (so both conditions draw the same
     chart content), then the frames are measured for ``seconds`` while more arrive: the rest of
@@ -103,6 +103,7 @@ def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int,
                               duration=seconds + 90)  # a safety net: on_end stops it
         reads: list[tuple[float, int]] = []  # (time, messages read) at each frame's end
         window_start: list[float] = []  # when the measured frames begin
+        ran_out: list[float] = []
 
         def frame_ended(n: int) -> None:
             now = time.perf_counter()
@@ -110,6 +111,9 @@ def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int,
             if not window_start and job.read >= history:
                 window_start.append(now + SETTLE)
             if window_start and now >= window_start[0] + seconds:
+                session.stop.set()
+            elif rate == 0 and total is not None and job.read >= total:  # backlog all read:
+                ran_out.append(now)  # later frames would draw nothing new
                 session.stop.set()
 
         frames = FrameTimes(on_end=frame_ended)
@@ -121,6 +125,9 @@ def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int,
         stats = session.view.stats()
         since = window_start[0] if window_start else float("inf")
         steady = frames.durations_ms(since)
+        if not steady:  # the backlog ran out at once (tiny sizes): every frame, flagged
+            ran_out.append(since)
+            steady = frames.durations_ms()
         later = [(t, n) for t, n in reads if t >= since]
         rate_read = ((later[-1][1] - later[0][1]) / (later[-1][0] - later[0][0])
                      if len(later) > 1 and later[-1][0] > later[0][0] else 0.0)
@@ -131,11 +138,11 @@ def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int,
             "p50": percentile(steady, 50), "p95": percentile(steady, 95),
             "max": max(steady, default=0.0), "read": job.read,
             "markers": drawn.get("markers"), "points": drawn.get("points"),
-            "backlog_done": job.state.positions.get(0, 0) >= backlog.stat().st_size}))
+            "backlog_done": bool(ran_out)}))
 
 
 def main() -> None:
-    parser = case_parser(__doc__, messages=3_000_000, runs=3)
+    parser = case_parser(__doc__, messages=4_000_000, runs=3)
     parser.add_argument("--seconds", type=float, default=4.0,
                         help="seconds of frames measured per run [4]")
     parser.add_argument("--history", type=int, default=200_000,
@@ -145,11 +152,14 @@ def main() -> None:
                         help="diagnostic: set buzzline's consumer batch size (BATCH_MESSAGES)")
     parser.add_argument("--child", nargs=3, metavar=("APP", "RATE", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--backlog", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--backlog-lines", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--apps", nargs="+", choices=list(CHARTS), default=list(CHARTS),
+                        help="the charts to measure [basic csv]")
     args = parser.parse_args()
     if args.child:
         app, rate, out = args.child
         child(app, int(rate), args.seconds, args.backlog, args.history, Path(out),
-              args.batch_messages)
+              args.batch_messages, args.backlog_lines)
         return
     started = time.perf_counter()
     result = CaseResult(
@@ -159,26 +169,26 @@ def main() -> None:
                 "runs": args.runs, "seconds measured per run": args.seconds, "fps": 10},
         targets=[Target(f"{CHARTS[app]}: full speed <= 1.2 x the frame time at 1,000 msgs/s",
                         subject(app, 0), vs=subject(app, RATE), ratio_at_most=1.2)
-                 for app in CHARTS])
+                 for app in args.apps])
     extra: dict[str, list[dict]] = {}
     windowed = not args.headless and window_toolkit()
     with tempfile.TemporaryDirectory(prefix="buzzline-bench-chart-") as tmp, \
             virtual_display() if windowed else nullcontext() as display:
         work = Path(tmp)
         size = max(args.messages, args.history + int(RATE * (args.seconds + 60)))
-        backlogs = {"basic": write_buzz_file(work / "buzz.jsonl", size),
-                    "csv": write_smoker_file(work / "smoker.jsonl", size)}
+        writers = {"basic": write_buzz_file, "csv": write_smoker_file}
+        backlogs = {app: writers[app](work / f"{app}.jsonl", size) for app in args.apps}
         env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
         env["PYTHONPATH"] = str(ROOT)
         if display:
             env["DISPLAY"] = display
         for _ in range(args.runs):
-            for app in CHARTS:
+            for app in args.apps:
                 for rate in (0, RATE):
                     out = work / "out.json"
                     cmd = [sys.executable, __file__, "--seconds", str(args.seconds),
                            "--history", str(args.history), "--backlog", str(backlogs[app]),
-                           "--child", app, str(rate), str(out)]
+                           "--backlog-lines", str(size), "--child", app, str(rate), str(out)]
                     if args.batch_messages:
                         cmd += ["--batch-messages", str(args.batch_messages)]
                     subprocess.run(cmd, env=env, check=True, timeout=args.seconds + 180,
@@ -190,8 +200,8 @@ def main() -> None:
     result.notes.append(
         "Frames drawn in a TkAgg window on a private Xvfb display (blitting, as on screen)."
         if modes == {"window"} else
-        f"Frames drawn headless ({', '.join(sorted(modes))}): no window toolkit or Xvfb, so a "
-        "frame updates the artists and renders a PNG every 2 s; not what a screen shows.")
+        "Frames drawn headless (no window toolkit or Xvfb, or --headless): a frame updates the "
+        "artists and renders a PNG every 2 s; not what a screen shows.")
     for name, runs in extra.items():
         note = (f"{name}: consumer read {statistics.median(m['rate'] for m in runs):,.0f} "
                 f"msgs/s while drawing; {statistics.median(m['frames'] for m in runs):.0f} "
@@ -207,7 +217,8 @@ def main() -> None:
             note += (f"; the line shows {runs[-1]['points']:,} points and "
                      f"{runs[-1]['markers']:,} stall markers at the end")
         if any(m["backlog_done"] for m in runs):
-            note += " (the backlog ran out before the end: raise --messages)"
+            note += (" (in some runs the consumer read the whole backlog before the end: "
+                     "measured until then; raise --messages)")
         result.notes.append(note)
     if args.batch_messages:
         result.notes.append(f"DIAGNOSTIC run: consumer batches of {args.batch_messages:,} "

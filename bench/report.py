@@ -121,6 +121,7 @@ def plot(results: list[CaseResult], path: Path) -> None:
     scale when the medians span more than 20x; value targets as dashed lines."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     shown = [r for r in results if r.medians()]
     if not shown:
@@ -145,23 +146,26 @@ def plot(results: list[CaseResult], path: Path) -> None:
         log = bool(positive) and max(positive) / min(positive) > 20
         if log:
             ax.set_xscale("log")
-        for i, value in enumerate(values):
-            ax.text(value, i, f"  {fmt(value, result.unit)}", va="center", fontsize=8)
+        for i, (value, high) in enumerate(zip(values, highs, strict=True)):
+            ax.text(value + high, i, f"  {fmt(value, result.unit)}", va="center", fontsize=8)
         for target in result.targets:
             for bound in (target.value_at_least, target.value_at_most):
                 if target.vs is None and bound is not None:
                     ax.axvline(bound, color="red", ls="--", lw=1)
-                    ax.text(bound, len(names) - 0.5, f" target {fmt(bound, result.unit)}",
-                            color="red", fontsize=7, va="bottom")
+                    ax.text(bound, len(names) - 0.5,
+                            f" target {fmt(bound, result.unit)} {result.unit}", color="red",
+                            fontsize=7, va="bottom")
         top = max(max(result.subjects[n]) for n in names)
         ax.set_xlim(min(positive) / 3 if log else 0, top * (4 if log else 1.25))
+        if not log:
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
         ax.set_xlabel(result.unit + (" (log scale)" if log else ""), fontsize=8)
         ax.set_title(f"{result.case}: {result.title}", fontsize=9, loc="left")
         ax.grid(axis="x", alpha=0.3)
     fig.savefig(path)
 
 
-def _short(name: str, width: int = 48) -> str:
+def _short(name: str, width: int = 44) -> str:
     return name if len(name) <= width else name[: width - 1] + "…"
 
 

@@ -105,7 +105,13 @@ def main() -> None:
     for case in [c for c in cases if not c.kafka]:
         meta["scripts"][case.name] = run_case(case, args.results, None)
     meta["seconds"] = round(time.perf_counter() - started, 1)
-    (args.results / "_run_all.json").write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
+    meta_path = args.results / "_run_all.json"
+    if args.only and meta_path.exists():  # keep what an earlier run said of the other cases
+        earlier = orjson.loads(meta_path.read_bytes())
+        meta["scripts"] = {**earlier.get("scripts", {}), **meta["scripts"]}
+        meta["broker"] = meta["broker"] or earlier.get("broker")
+        meta["seconds"] = sum(i["seconds"] or 0 for i in meta["scripts"].values())
+    meta_path.write_bytes(orjson.dumps(meta, option=orjson.OPT_INDENT_2))
     print("\n=== times")
     for name, info in meta["scripts"].items():
         seconds = "-" if info["seconds"] is None else f"{info['seconds']:.0f} s"
