@@ -28,6 +28,10 @@ LOGGED_REJECTIONS = 20
 # after the producers finished: how long without a message before giving up on "caught up"
 DRAIN_SECONDS = 15.0
 BATCH_MESSAGES = 5_000
+SLICE_MESSAGES = 1_000  # decoded and counted between two looks at the drawing gate
+# the longest a consumer waits for a frame being drawn: a usual frame (~20 ms) draws alone,
+# a long one (a full redraw when an axis grows) shares the interpreter after this
+GATE_SECONDS = 0.025
 
 
 @dataclass
@@ -117,7 +121,7 @@ class ConsumeJob:
                     limit = BATCH_MESSAGES
                     if self.count is not None:
                         limit = max(1, min(limit, self.count - self.read))
-                    self.gate.wait(1.0)
+                    self.gate.wait(GATE_SECONDS)
                     batch = consumer.poll(max_messages=limit, timeout=0.1)
                     if batch.values or batch.oversized:
                         self._apply(batch)
@@ -154,19 +158,26 @@ class ConsumeJob:
         # positions may go back (a file rotated or emptied): the stream goes on, and so do
         # the counts; a saved position past the end at start is checked in __post_init__
         max_bytes, before = self.settings.max_message_bytes, dict(self.state.positions)
-        events, all_bad = [], []
+        events: list = []
+        all_bad = [(-1, Rejected(f"too large: {size:,} bytes", head))
+                   for head, size in batch.oversized]
+        if all_bad:
+            self._set_aside(all_bad, batch, before)
+            self.state.part(0)["totals"].add(0, len(all_bad))
         for partition, lo, hi in _runs(batch):
-            good, bad = decode_batch(self.app.message_type, batch.values[lo:hi], max_bytes)
-            bad = [(lo + index, rejected) for index, rejected in bad]
-            if partition == 0 and batch.oversized:
-                bad += [(-1, Rejected(f"too large: {size:,} bytes", head))
-                        for head, size in batch.oversized]
-            self._set_aside(bad, batch, before)
-            self.gate.wait(1.0)
             part = self.state.part(partition)
-            events += part.update(good)
-            part["totals"].add(0, len(bad))
-            all_bad += bad
+            for start in range(lo, max(hi, lo + 1), SLICE_MESSAGES):
+                # a frame waiting to be drawn gets the interpreter within one slice
+                self.gate.wait(GATE_SECONDS)
+                end = min(hi, start + SLICE_MESSAGES)
+                good, bad = decode_batch(self.app.message_type, batch.values[start:end],
+                                         max_bytes)
+                if bad:
+                    bad = [(start + index, rejected) for index, rejected in bad]
+                    self._set_aside(bad, batch, before)
+                    part["totals"].add(0, len(bad))
+                    all_bad += bad
+                events += part.update(good)
         self.read += len(batch.values) + len(batch.oversized)
         self.state.advance(batch.positions)
         self._consistent = True
