@@ -142,7 +142,7 @@ def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int,
 
 
 def main() -> None:
-    parser = case_parser(__doc__, messages=4_000_000, runs=3)
+    parser = case_parser(__doc__, messages=6_000_000, runs=3)
     parser.add_argument("--seconds", type=float, default=4.0,
                         help="seconds of frames measured per run [4]")
     parser.add_argument("--history", type=int, default=200_000,

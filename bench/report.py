@@ -256,7 +256,7 @@ def render(results: dict[str, CaseResult], meta: dict, image: Path | None) -> st
             seconds = info.get("seconds")
             lines.append(f"| {name} | `{info.get('script', '')}` | {info.get('status', '')} | "
                          f"{'-' if seconds is None else f'{seconds:,.0f}'} |")
-        lines += ["", f"Total: {meta.get('seconds', 0):,.0f} s."
+        lines += ["", f"The scripts took {meta.get('seconds', 0):,.0f} s in all."
                   + (f" Kafka broker: {meta['broker']}." if meta.get("broker") else ""), ""]
     lines += ["## Machine", "", "| | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in machine()]

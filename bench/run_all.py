@@ -103,8 +103,8 @@ def main() -> None:
         for case in [c for c in cases if c.kafka]:
             meta["scripts"][case.name] = run_case(case, args.results, bootstrap)
     if meta["broker"] and not args.bootstrap:
-        # the broker wrote gigabytes: let the disk write them back before the file cases
-        # (a file pipeline run during that writeback measured 40 % slower)
+        # the broker wrote gigabytes: let the disk write them back before the file cases (a
+        # file pipeline run right after the Kafka cases once measured half of a rerun's rate)
         settle = time.perf_counter()
         os.sync()
         time.sleep(2.0)
