@@ -246,3 +246,17 @@ def test_pipeline_runs_all_and_merges_results() -> None:
     assert result["author_counts"] == {"Alice": 1, "Bob": 2}
     assert result["batches"] == 1 and result["batch_pending"] == 1
     assert result["messages"] == 3 and result["rejected"] == 0
+
+
+def test_stall_detector_keeps_the_newest_stalls_and_counts_them_all() -> None:
+    readings = []
+    for cook in range(5):  # five stalls: a climb, then a flat stretch
+        readings += [SmokerReading(f"2025-01-01T{cook:02d}:{i:02d}:00", 100.0 + i * 2)
+                     for i in range(5)]
+        readings += [SmokerReading(f"2025-01-01T{cook:02d}:{i:02d}:30", 200.0)
+                     for i in range(5, 9)]
+    detector = StallDetector(window_size=3, threshold=0.2, kept=3)
+    detector.update(readings)
+    assert detector.count == 5
+    assert [s["start"][11:13] for s in detector.stalls] == ["02", "03", "04"]
+    assert detector.result()["stall_count"] == 5

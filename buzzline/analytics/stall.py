@@ -36,15 +36,21 @@ def is_stall(window: Sequence[float], size: int, threshold: float) -> bool:
     return len(window) >= size and max(window) - min(window) <= threshold
 
 
+KEPT_STALLS = 100  # the newest ones; older ones are only counted (memory stays flat)
+
+
 class StallDetector(Analytic):
     name = "stall"
 
-    def __init__(self, window_size: int = 10, threshold: float = 0.2) -> None:
+    def __init__(self, window_size: int = 10, threshold: float = 0.2,
+                 kept: int = KEPT_STALLS) -> None:
         self.window_size = window_size
         self.threshold = threshold
+        self.kept = kept
         self._window: deque[float] = deque(maxlen=window_size)
         self.stalled = False
-        self.stalls: list[dict[str, Any]] = []  # {"start", "end", "temperature"}
+        self.stalls: list[dict[str, Any]] = []  # {"start", "end", "temperature"}, newest last
+        self.count = 0  # every stall seen, kept or not
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
         events: list[Event] = []
@@ -56,6 +62,9 @@ class StallDetector(Analytic):
                 events.append(StallStarted(reading.timestamp, reading.temperature, spread))
                 self.stalls.append({"start": reading.timestamp, "end": None,
                                     "temperature": reading.temperature})
+                self.count += 1
+                if len(self.stalls) > self.kept:
+                    del self.stalls[0]
             elif self.stalled and not now:
                 events.append(StallEnded(reading.timestamp, reading.temperature))
                 self.stalls[-1]["end"] = reading.timestamp
@@ -65,23 +74,27 @@ class StallDetector(Analytic):
     def result(self) -> dict[str, Any]:
         return {
             "stalls": [dict(s) for s in self.stalls],
+            "stall_count": self.count,
             "stall_window_size": self.window_size,
             "stall_threshold": self.threshold,
         }
 
     def state(self) -> dict[str, Any]:
         return {"window": list(self._window), "stalled": self.stalled,
-                "stalls": [dict(s) for s in self.stalls]}
+                "stalls": [dict(s) for s in self.stalls], "count": self.count}
 
     def load_state(self, state: dict[str, Any]) -> None:
         self._window = deque(state["window"], maxlen=self.window_size)
         self.stalled = state["stalled"]
         self.stalls = [dict(s) for s in state["stalls"]]
+        self.count = state.get("count", len(self.stalls))
 
     def combine(self, parts: Sequence[Self]) -> None:
         """Each partition has its own window (one key = one partition = one smoker)."""
         self.stalled = any(part.stalled for part in parts)
         stalls = [dict(s) for part in parts for s in part.stalls]
         self.stalls = sorted(stalls, key=lambda s: s["start"]) if len(parts) > 1 else stalls
+        del self.stalls[: max(0, len(self.stalls) - self.kept)]
+        self.count = sum(part.count for part in parts)
         if len(parts) == 1:
             self._window = deque(parts[0]._window, maxlen=self.window_size)
