@@ -7,7 +7,17 @@ from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.text import Text
 
-from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, LIMITS, SAME, Chart, digits, grow_limit
+from buzzline.charts.base import (
+    DEFAULT_COLORS,
+    LAYOUT,
+    LIMITS,
+    SAME,
+    Chart,
+    digits,
+    grow_limit,
+    number,
+    whole,
+)
 
 
 class BarChart(Chart):
@@ -26,11 +36,13 @@ class BarChart(Chart):
         ylabel: str = "Messages",
         colors: Sequence[str] = DEFAULT_COLORS,
         top_k: int = 0,
+        unit: str = "messages",
     ) -> None:
         super().__init__(ax, title)
         self._counts = counts
         self.colors = tuple(colors) or DEFAULT_COLORS
         self.top_k = top_k
+        self.unit = unit
         self.keys: list[str] = []
         self._key_colors: dict[str, str] = {}  # a key keeps its colour when ranks change
         self.bars: BarContainer | None = None
@@ -58,14 +70,16 @@ class BarChart(Chart):
         for rect, label, height in zip(self.bars or (), self.labels, heights, strict=True):
             rect.set_height(height)
             label.set_y(height)
-            label.set_text(f"{height:,}")
+            label.set_text(number(height))
         old = self.ax.get_ylim()[1]
         top = grow_limit(old, max(heights, default=0) * 1.08)
         if top is not None:
             self.ax.set_ylim(0, top)
             redraw = max(redraw, LAYOUT if digits(top) != digits(old) else LIMITS)
         prefix = f"top {self.top_k}: " if self.top_k else ""
-        self._total.set_text(f"{prefix}{sum(heights):,} messages")
+        total = number(sum(heights))
+        self._total.set_text(f"{prefix}{total} {self.unit}".rstrip() if self.unit
+                            else f"{prefix}total {total}")
         return redraw
 
     def _rebuild(self, keys: list[str]) -> None:
@@ -89,7 +103,7 @@ class BarChart(Chart):
 
     def drawn(self) -> dict:
         """Bar heights by key, read back from the rectangles."""
-        return {k: int(r.get_height()) for k, r in zip(self.keys, self.bars or (), strict=True)}
+        return {k: whole(r.get_height()) for k, r in zip(self.keys, self.bars or (), strict=True)}
 
     def artists(self) -> list[Artist]:
         return [*(self.bars or ()), *self.labels, self._total]

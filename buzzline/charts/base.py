@@ -77,3 +77,13 @@ def grow_limit(current: float, needed: float) -> float | None:
 def digits(value: float) -> int:
     """Width of a tick label for ``value`` (a change means a new layout)."""
     return len(f"{abs(value):.0f}")
+
+
+def whole(value: float) -> float:
+    """``value`` as an int when it is whole (counts read back from artists stay ints)."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def number(value: float) -> str:
+    """A bar label: ``1,234`` for whole values, ``12.35`` otherwise."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
