@@ -58,8 +58,9 @@ SETTLE = 0.5  # seconds between reading the history and the first measured frame
 CHARTS = {"basic": "bar chart (basic app)", "csv": "line chart (csv app)"}
 
 
-def subject(app: str, rate: int) -> str:
-    return f"{CHARTS[app]}, {'full speed' if rate == 0 else f'{rate:,} msgs/s'}"
+def subject(app: str, rate: int, median: bool = False) -> str:
+    name = f"{CHARTS[app]}, {'full speed' if rate == 0 else f'{rate:,} msgs/s'}"
+    return f"{name}, median frame" if median else name
 
 
 def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int, out: Path,
@@ -167,9 +168,12 @@ def main() -> None:
         unit="ms", higher_is_better=False, messages=args.messages,
         params={"backlog messages": args.messages, "history messages": args.history,
                 "runs": args.runs, "seconds measured per run": args.seconds, "fps": 10},
-        targets=[Target(f"{CHARTS[app]}: full speed <= 1.2 x the frame time at 1,000 msgs/s",
-                        subject(app, 0), vs=subject(app, RATE), ratio_at_most=1.2)
-                 for app in args.apps])
+        targets=[target for app in args.apps for target in (
+            Target(f"{CHARTS[app]}: full speed <= 1.2 x the frame time at 1,000 msgs/s (mean, "
+                   "with the frames that rescale an axis)",
+                   subject(app, 0), vs=subject(app, RATE), ratio_at_most=1.2),
+            Target(f"{CHARTS[app]}: the same for the median frame",
+                   subject(app, 0, True), vs=subject(app, RATE, True), ratio_at_most=1.2))])
     extra: dict[str, list[dict]] = {}
     windowed = not args.headless and window_toolkit()
     with tempfile.TemporaryDirectory(prefix="buzzline-bench-chart-") as tmp, \
@@ -195,7 +199,13 @@ def main() -> None:
                                    stdout=subprocess.DEVNULL)
                     measured = orjson.loads(out.read_bytes())
                     result.add(subject(app, rate), measured["mean"])
+                    result.add(subject(app, rate, True), measured["p50"])
                     extra.setdefault(subject(app, rate), []).append(measured)
+    result.notes.append(
+        "Mean vs median: at full speed the counts (and the line's range) grow fast enough to pass "
+        "a 1-2-5 step of an axis about once a second; the frame that rescales redraws that Axes "
+        "(ticks and labels, 50-150 ms) where a usual frame only blits the moving artists. The "
+        "median is the usual frame, the mean includes those rescales.")
     modes = {m["mode"] for runs in extra.values() for m in runs}
     result.notes.append(
         "Frames drawn in a TkAgg window on a private Xvfb display (blitting, as on screen)."

@@ -57,6 +57,7 @@ from buzzline.transports.kafka import KafkaTransport  # noqa: E402
 CASE = "kafka-consume"
 TITLE = "Kafka -> decode -> author counts -> live bar chart at 10 fps"
 BUZZLINE = "buzzline"
+FROM_FIRST = "buzzline, timed from its first message (as Quix and the teaching consumer)"
 RAW = "raw confluent-kafka (count only)"
 QUIX = "Quix Streams"
 TEACHING = "teaching consumer (kafka-python, redraw per message)"
@@ -68,15 +69,16 @@ def targets() -> list[Target]:
         Target(">= 50 % of a raw confluent-kafka consume loop that only counts messages",
                BUZZLINE, RAW, ratio_at_least=0.5),
         Target(">= 3x a Quix Streams application doing the same count by author",
-               BUZZLINE, QUIX, ratio_at_least=3.0),
+               FROM_FIRST, QUIX, ratio_at_least=3.0),
         Target(">= 5,000x the teaching project's consumer (kafka-python, full redraw per "
-               "message)", BUZZLINE, TEACHING, ratio_at_least=5000.0),
+               "message)", FROM_FIRST, TEACHING, ratio_at_least=5000.0),
     ]
 
 
 def buzzline_consume(bootstrap: str, topic: str, n: int, workdir: Path,
-                     window: bool) -> tuple[float, dict[str, Any]]:
-    """msgs/s of `buzzline consume basic` with its live chart, and the chart's frame stats."""
+                     window: bool) -> tuple[float, float, dict[str, Any]]:
+    """msgs/s of `buzzline consume basic` with its live chart, timed from its start and from
+    its first message (as the peers are), and the chart's frame stats."""
     settings = bench_settings(bootstrap, workdir,
                               BUZZ_CONSUMER_GROUP_ID=f"{PREFIX}buzzline-{uuid.uuid4().hex}")
     started = time.perf_counter()
@@ -87,8 +89,12 @@ def buzzline_consume(bootstrap: str, topic: str, n: int, workdir: Path,
         output_dir=None if window else workdir / "out",
         display="window" if window else "headless", fps=10.0, charts=True))
     ended: list[float] = []
+    first: list[float] = []
 
     def watch() -> None:  # the consumer's end is the time; then close the window
+        while not job.read and not job.done.wait(0.001):
+            pass
+        first.append(time.perf_counter())  # its first batch is counted (within 1 ms)
         job.done.wait()
         ended.append(time.perf_counter())
         session.stop.set()
@@ -97,7 +103,7 @@ def buzzline_consume(bootstrap: str, topic: str, n: int, workdir: Path,
     summary = session.run()[0]
     if job.totals.messages != n:
         raise RuntimeError(f"buzzline counted {job.totals.messages:,} of {n:,} messages")
-    return n / (ended[0] - started), summary.get("chart", {})
+    return n / (ended[0] - started), n / (ended[0] - first[0]), summary.get("chart", {})
 
 
 def quix_consume(bootstrap: str, topic: str, n: int, workdir: Path) -> tuple[float, float]:
@@ -184,11 +190,12 @@ def main() -> None:
         quix_starts: list[float] = []
         for run in range(1, args.runs + 1):
             rundir = workdir / f"run{run}"
-            rate, chart = buzzline_consume(bootstrap, topic, n, rundir, window)
+            rate, from_first, chart = buzzline_consume(bootstrap, topic, n, rundir, window)
             # a closed window's Tk objects must be freed now, in the main thread: collected
             # later in a consumer thread, each would wait 1 s for a Tk main loop that is gone
             gc.collect()
             result.add(BUZZLINE, rate)
+            result.add(FROM_FIRST, from_first)
             result.notes.append(describe_chart(run, chart))
             result.add(RAW, raw_consume(bootstrap, topic, n))
             if not skipped[QUIX]:
@@ -204,7 +211,8 @@ def main() -> None:
     result.notes += [
         f"{n:,} messages per run for buzzline and the raw loop (timed from start to close), "
         f"{n_quix:,} for Quix Streams and {n_teaching:,} for the teaching consumer (both timed "
-        "from their first message: their start-up is not counted)",
+        "from their first message: their start-up is not counted); buzzline is also timed "
+        "from its first message, and that figure is the one compared with them",
         "buzzline's chart: " + ("a TkAgg window on a private Xvfb display (blitting)" if window
                                 else "headless (updated at 10 fps, rendered every 2 s)"),
         f"versions: {versions()}",
