@@ -149,6 +149,8 @@ class ConsumeJob:
         finally:
             try:
                 self.dead_letters.close()
+                if self.state.store is not None:
+                    self.state.store.close()
             finally:
                 self.done.set()
 
