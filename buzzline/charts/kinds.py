@@ -16,7 +16,7 @@ from typing import Any
 
 from matplotlib.axes import Axes
 
-from buzzline.charts.base import DEFAULT_COLORS, Chart
+from buzzline.charts.base import DEFAULT_COLORS, Chart, parse_colors
 from buzzline.errors import SettingsError
 from buzzline.registry import Registry
 
@@ -44,14 +44,17 @@ class ChartKind:
     description: str
     shape: str
     options: dict[str, str] = field(default_factory=dict)  # option name -> help
+    color_use: str = "one colour per category, in turn"  # what the colours are used for
+    default_colors: tuple[str, ...] = DEFAULT_COLORS  # used when no colours are given
     factory: Maker | None = field(default=None, repr=False, compare=False)
     types: dict[str, Callable[[Any], Any]] = field(default_factory=dict, repr=False,
                                                    compare=False)
 
     def make(self, ax: Axes, data: Callable[[], Any], *, title: str = "",
-             colors: Sequence[str] = DEFAULT_COLORS, **options: Any) -> Chart:
+             colors: Sequence[str] | str | None = None, **options: Any) -> Chart:
         """The chart of this kind on ``ax``; unknown options raise a SettingsError naming the
-        valid ones; option values may be strings (from a command line or settings)."""
+        valid ones; option values may be strings (from a command line or settings).
+        ``colors``: a sequence, or text for ``parse_colors``; none: ``default_colors``."""
         unknown = sorted(set(options) - set(self.options))
         if unknown:
             valid = ", ".join(sorted(self.options)) or "none"
@@ -59,8 +62,10 @@ class ChartKind:
                                 f"{', '.join(map(repr, unknown))}; valid options: {valid}")
         assert self.factory is not None
         given = {k: self._convert(k, v) for k, v in options.items() if v is not None}
+        if isinstance(colors, str):
+            colors = parse_colors(colors, self.default_colors)
         return self.factory(ax, data, title=title or self.description,
-                            colors=tuple(colors) or DEFAULT_COLORS, **given)
+                            colors=tuple(colors or ()) or self.default_colors, **given)
 
     def _convert(self, name: str, value: Any) -> Any:
         convert = self.types.get(name, str)
@@ -93,17 +98,21 @@ CHART_KINDS: Registry[ChartKind] = Registry("chart kind")
 
 
 def kind(name: str, description: str, shape: str, options: Mapping[str, str],
-         types: Mapping[str, Callable[[Any], Any]] | None = None) -> Callable[[Maker], Maker]:
+         types: Mapping[str, Callable[[Any], Any]] | None = None,
+         color_use: str = "one colour per category, in turn",
+         default_colors: tuple[str, ...] = DEFAULT_COLORS) -> Callable[[Maker], Maker]:
     """Decorator: register ``factory(ax, data, *, title, colors, **options)`` as ``name``."""
 
     def add(factory: Maker) -> Maker:
-        CHART_KINDS.add(name, ChartKind(name, description, shape, dict(options), factory,
-                                        dict(types or {})))
+        CHART_KINDS.add(name, ChartKind(name, description, shape, dict(options), color_use,
+                                        tuple(default_colors), factory, dict(types or {})))
         return factory
 
     return add
 
 
+LINE_COLORS = "line, then alerts (default red)"
+LINE_DEFAULT = ("tab:blue", "red")
 LABELS = {"xlabel": "x axis label", "ylabel": "y axis label"}
 
 
@@ -124,7 +133,7 @@ def _bar(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str]
 @kind("line", "A line over time with alert markers and shaded alert spans", SERIES,
       {"window": "show only the last N points and scroll (0: all)",
        "ylabel": LABELS["ylabel"]},
-      {"window": to_count})
+      {"window": to_count}, LINE_COLORS, LINE_DEFAULT)
 def _line(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
           **options: Any) -> Chart:
     from buzzline.charts.line import LineChart
@@ -132,3 +141,99 @@ def _line(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str
     options.setdefault("ylabel", "")
     return LineChart(ax, data, title=title, color=colors[0],
                      alert_color=colors[1] if len(colors) > 1 else "red", **options)
+
+
+@kind("hbar", "Horizontal bars, one per category (long names stay readable)", CATEGORIES,
+      {"top_k": "show only the K largest, largest on top (0: all, in name order)", **LABELS},
+      {"top_k": to_count})
+def _hbar(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+          **options: Any) -> Chart:
+    from buzzline.charts.hbar import HBarChart
+
+    return HBarChart(ax, data, title=title, colors=colors, **options)
+
+
+@kind("pie", "Pie (or donut) of each category's share", CATEGORIES,
+      {"top_k": "show the K largest and the rest as 'other' (0: all)",
+       "donut": "draw a ring with the total in the middle (true/false)"},
+      {"top_k": to_count, "donut": to_bool},
+      "one colour per category, in turn ('other' is grey)")
+def _pie(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+         **options: Any) -> Chart:
+    from buzzline.charts.pie import PieChart
+
+    return PieChart(ax, data, title=title, colors=colors, **options)
+
+
+@kind("scatter", "Points at (x, y)", POINTS,
+      {"max_points": "show only the last N points (0: all)",
+       "size": "marker area in points^2 [16]", **LABELS},
+      {"max_points": to_count, "size": float}, "the first colour, for every point")
+def _scatter(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+             **options: Any) -> Chart:
+    from buzzline.charts.scatter import ScatterChart
+
+    return ScatterChart(ax, data, title=title, colors=colors, **options)
+
+
+@kind("histogram", "Counts of values in bins (fixed with low and high, else growing)", VALUES,
+      {"bins": "number of bins [20] (growing bins merge past twice that)",
+       "low": "left edge of fixed bins (with high)", "high": "right edge of fixed bins (with low)",
+       **LABELS},
+      {"bins": int, "low": float, "high": float}, "the first colour, for every bar")
+def _histogram(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+               **options: Any) -> Chart:
+    from buzzline.charts.histogram import HistogramChart
+
+    if ("low" in options) != ("high" in options):
+        raise SettingsError("histogram: give both low and high for fixed bins, or neither")
+    try:
+        return HistogramChart(ax, data, title=title, colors=colors, **options)
+    except ValueError as exc:
+        raise SettingsError(f"histogram: {exc}") from None
+
+
+@kind("band", "Rolling mean in a shaded band (min-max or mean±std) with alert markers", BAND,
+      {"window": "show only the last N points and scroll (0: all)",
+       "band_label": "legend text of the band [min-max]", "ylabel": LABELS["ylabel"]},
+      {"window": to_count}, "line and band, then alerts (default red)", LINE_DEFAULT)
+def _band(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+          **options: Any) -> Chart:
+    from buzzline.charts.band import BandChart
+
+    return BandChart(ax, data, title=title, color=colors[0],
+                     alert_color=colors[1] if len(colors) > 1 else "red", **options)
+
+
+def sample_data(shape: str, frame: int = 0) -> Any:
+    """Made-up data of ``shape`` (the same for the same ``frame``; later frames move on), for
+    the gallery and tests."""
+    import math
+    import random
+
+    from buzzline.charts.band import BandSnapshot
+    from buzzline.charts.line import LineSnapshot
+
+    rng = random.Random(1000 + frame)
+    n = 60 + 10 * frame
+    if shape == CATEGORIES:
+        base = {"Alice": 14, "Bob": 9, "Charlie": 21, "Dana": 6, "Eve": 11}
+        return {k: float(v + rng.randint(0, 3) + 2 * frame) for k, v in base.items()}
+    if shape == POINTS:
+        xs = [rng.uniform(0, 10) for _ in range(n * 2)]
+        return xs, [2.0 + 0.8 * x + rng.gauss(0, 1.2) for x in xs]
+    if shape == VALUES:
+        return [rng.gauss(70, 6) for _ in range(n * 10)]
+    temps = [70 + 8 * math.sin(i / 9) + rng.gauss(0, 1.0) for i in range(n)]
+    for i in range(30, 38):  # a stall: flat for a while
+        temps[i] = temps[29] + rng.gauss(0, 0.05)
+    xs = [float(i) for i in range(n)]
+    if shape == SERIES:
+        return LineSnapshot(xs, temps, [(30.0, temps[30], "Stall")], [(30.0, 37.0)],
+                            status=f"{n} readings", timed=False)
+    if shape == BAND:
+        width = 8
+        windows = [temps[max(0, i - width + 1): i + 1] for i in range(n)]
+        return BandSnapshot(xs, [sum(w) / len(w) for w in windows], [min(w) for w in windows],
+                            [max(w) for w in windows], [(30.0, temps[30], "Stall")])
+    raise ValueError(f"no sample data for shape {shape!r}; shapes: {', '.join(SHAPES)}")

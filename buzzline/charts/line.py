@@ -37,13 +37,15 @@ class LineChart(Chart):
         color: str = "#1f77b4",
         alert_color: str = "red",
         window: int = 0,
+        label: str = "Temperature",
+        alert_label: str = "Stall",
     ) -> None:
         super().__init__(ax, title)
         self._data = data
         self.window = window
         self.alert_color = alert_color
-        (self.line,) = ax.plot([], [], color=color, lw=1.6, label="Temperature", animated=True)
-        self.points = ax.scatter([], [], color=alert_color, zorder=5, s=36, label="Stall",
+        (self.line,) = ax.plot([], [], color=color, lw=1.6, label=label, animated=True)
+        self.points = ax.scatter([], [], color=alert_color, zorder=5, s=36, label=alert_label,
                                  animated=True)
         self.labels: list[Text] = []
         self.spans: list[Rectangle] = []
@@ -58,16 +60,7 @@ class LineChart(Chart):
         return self._data()
 
     def render(self, snap: LineSnapshot) -> int:
-        redraw = SAME
-        if self._timed is None and snap.x:
-            self._timed = snap.timed
-            if snap.timed:
-                locator = mdates.AutoDateLocator()
-                self.ax.xaxis.set_major_locator(locator)
-                self.ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-                redraw = LAYOUT
-            else:
-                self.ax.set_xlabel("Reading")
+        redraw = self._x_axis(snap.timed) if self._timed is None and snap.x else SAME
         self.line.set_data(snap.x, snap.y)
         shown = [(x, y, text) for x, y, text in snap.markers if not snap.x or x >= snap.x[0]]
         self.points.set_offsets([(x, y) for x, y, _ in shown] or [[float("nan")] * 2])
@@ -77,6 +70,17 @@ class LineChart(Chart):
         if snap.x:
             redraw = max(redraw, self._fit(snap.x, snap.y))
         return redraw
+
+    def _x_axis(self, timed: bool) -> int:
+        """Set the x axis up for dates or reading numbers (at the first data)."""
+        self._timed = timed
+        if timed:
+            locator = mdates.AutoDateLocator()
+            self.ax.xaxis.set_major_locator(locator)
+            self.ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+            return LAYOUT
+        self.ax.set_xlabel("Reading")
+        return SAME
 
     def _sync_labels(self, shown: list[tuple[float, float, str]]) -> None:
         while len(self.labels) < len(shown):

@@ -1,0 +1,112 @@
+"""Pie or donut chart of a value per category.
+
+One Wedge per category, kept between frames: each frame sets its angles (``set_theta1`` /
+``set_theta2``) and moves its percentage label; wedges are made again only when the set of
+categories changes (a new layout, for the legend)."""
+
+import math
+from collections.abc import Callable, Sequence
+
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.patches import Wedge
+from matplotlib.text import Text
+
+from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, SAME, Chart
+
+OTHER = "other"
+START = 90.0  # the first wedge starts at the top and they go counter-clockwise
+
+
+class PieChart(Chart):
+    """``values`` returns {key: value} (negative values count as 0). ``top_k`` > 0 shows the
+    k largest and adds the rest up as "other"; otherwise every key, in name order.
+    ``donut`` draws rings with the total in the middle."""
+
+    def __init__(
+        self,
+        ax: Axes,
+        values: Callable[[], dict[str, float]],
+        title: str = "Share per category",
+        colors: Sequence[str] = DEFAULT_COLORS,
+        top_k: int = 0,
+        donut: bool = False,
+        min_label: float = 0.04,
+    ) -> None:
+        super().__init__(ax, title)
+        self._values = values
+        self.colors = tuple(colors) or DEFAULT_COLORS
+        self.top_k = top_k
+        self.donut = donut
+        self.min_label = min_label  # wedges smaller than this share get no label
+        self.keys: list[str] = []
+        self._key_colors: dict[str, str] = {}
+        self.wedges: list[Wedge] = []
+        self.labels: list[Text] = []
+        self._center: Text = ax.text(0, 0, "", ha="center", va="center", fontsize=11,
+                                     color="0.25", animated=True)
+        ax.set_aspect("equal")
+        ax.set_xlim(-1.15, 1.15)
+        ax.set_ylim(-1.15, 1.15)
+        ax.set_axis_off()
+
+    def snapshot(self) -> list[tuple[str, float]]:
+        items = [(k, max(float(v), 0.0)) for k, v in self._values().items()]
+        if self.top_k > 0 and len(items) > self.top_k:
+            ranked = sorted(items, key=lambda kv: (-kv[1], kv[0]))
+            return [*ranked[: self.top_k], (OTHER, sum(v for _, v in ranked[self.top_k:]))]
+        return sorted(items)
+
+    def render(self, snap: list[tuple[str, float]]) -> int:
+        keys = [k for k, _ in snap]
+        redraw = SAME
+        if keys != self.keys:
+            self._rebuild(keys)
+            redraw = LAYOUT
+        total = sum(v for _, v in snap)
+        theta = START
+        radius = 0.78 if self.donut else 0.62  # where a label sits
+        for wedge, label, (_, value) in zip(self.wedges, self.labels, snap, strict=True):
+            share = value / total if total > 0 else 0.0
+            wedge.set_theta1(theta)
+            wedge.set_theta2(theta + 360.0 * share)
+            middle = math.radians(theta + 180.0 * share)
+            label.set_position((radius * math.cos(middle), radius * math.sin(middle)))
+            label.set_text(f"{share:.0%}" if share >= self.min_label else "")
+            theta += 360.0 * share
+        self._center.set_text(f"{total:,.0f}" if self.donut and total else
+                              ("no data" if not total else ""))
+        return redraw
+
+    def _rebuild(self, keys: list[str]) -> None:
+        for artist in [*self.wedges, *self.labels]:
+            artist.remove()
+        for key in keys:
+            if key not in self._key_colors:
+                self._key_colors[key] = ("0.7" if key == OTHER else
+                                         self.colors[len(self._key_colors) % len(self.colors)])
+        width = 0.42 if self.donut else None
+        self.wedges = []
+        for key in keys:
+            wedge = Wedge((0, 0), 1.0, START, START, width=width, label=key,
+                          facecolor=self._key_colors[key], edgecolor="white", lw=1.2,
+                          animated=True)
+            self.ax.add_patch(wedge)
+            self.wedges.append(wedge)
+        self.labels = [self.ax.text(0, 0, "", ha="center", va="center", fontsize=9,
+                                    color="white", fontweight="bold", animated=True)
+                       for _ in keys]
+        legend = self.ax.get_legend()
+        if legend is not None:
+            legend.remove()
+        if keys:
+            self.ax.legend(handles=self.wedges, loc="center left", bbox_to_anchor=(1.0, 0.5),
+                           fontsize=8, frameon=False)
+        self.keys = keys
+
+    def drawn(self) -> dict:
+        """The angle (degrees) of each wedge by key, read back from the wedges."""
+        return {k: w.theta2 - w.theta1 for k, w in zip(self.keys, self.wedges, strict=True)}
+
+    def artists(self) -> list[Artist]:
+        return [*self.wedges, *self.labels, self._center]

@@ -1,0 +1,85 @@
+"""Scatter chart of (x, y) points; one PathCollection whose offsets are set each frame."""
+
+import math
+from collections.abc import Callable, Sequence
+
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.text import Text
+
+from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, LIMITS, SAME, Chart, digits
+
+
+def _padded(lo: float, hi: float) -> tuple[float, float]:
+    pad = max((hi - lo) * 0.08, 0.5 if hi == lo else 0.0)
+    return lo - pad, hi + pad
+
+
+class ScatterChart(Chart):
+    """``points`` returns (xs, ys). ``max_points`` > 0 shows only the last N (bounded work).
+    The axes grow with headroom when a point falls outside and shrink when the points
+    fill less than a quarter of them, so most frames only move the points."""
+
+    def __init__(
+        self,
+        ax: Axes,
+        points: Callable[[], tuple[list[float], list[float]]],
+        title: str = "Points",
+        xlabel: str = "",
+        ylabel: str = "",
+        colors: Sequence[str] = DEFAULT_COLORS,
+        max_points: int = 0,
+        size: float = 16.0,
+    ) -> None:
+        super().__init__(ax, title)
+        self._points = points
+        self.max_points = max_points
+        color = (tuple(colors) or DEFAULT_COLORS)[0]
+        self.points = ax.scatter([], [], s=size, color=color, alpha=0.7, lw=0, animated=True)
+        self._status: Text = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right",
+                                     va="top", fontsize=9, color="0.3", animated=True,
+                                     clip_on=True)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+
+    def snapshot(self) -> tuple[list[float], list[float]]:
+        xs, ys = self._points()
+        if self.max_points > 0:
+            return list(xs[-self.max_points:]), list(ys[-self.max_points:])
+        return list(xs), list(ys)
+
+    def render(self, snap: tuple[list[float], list[float]]) -> int:
+        xs, ys = snap
+        pairs = [(x, y) for x, y in zip(xs, ys, strict=False)
+                 if math.isfinite(x) and math.isfinite(y)]
+        self.points.set_offsets(pairs or [[float("nan")] * 2])
+        self._status.set_text(f"{len(pairs):,} points")
+        if not pairs:
+            return SAME
+        return self._fit([p[0] for p in pairs], [p[1] for p in pairs])
+
+    def _fit(self, xs: list[float], ys: list[float]) -> int:
+        old = (self.ax.get_xlim(), self.ax.get_ylim())
+        new = []
+        for (lo, hi), values in zip(old, (xs, ys), strict=True):
+            v0, v1 = min(values), max(values)
+            need = max(v1 - v0, 1e-9)
+            if v0 < lo or v1 > hi or (hi - lo) > 4 * need + 2:
+                new.append(_padded(v0, v1 + (v1 - v0) * 0.25))  # headroom to grow into
+            else:
+                new.append((lo, hi))
+        if tuple(new) == old:
+            return SAME
+        self.ax.set_xlim(*new[0])
+        self.ax.set_ylim(*new[1])
+        widths = [digits(v) for lim in old for v in lim] != [digits(v) for lim in new for v in lim]
+        return LAYOUT if widths else LIMITS
+
+    def drawn(self) -> dict:
+        """The points shown, read back from the collection."""
+        shown = [o for o in self.points.get_offsets().tolist() if o[0] == o[0]]
+        return {"points": len(shown), "offsets": [tuple(o) for o in shown]}
+
+    def artists(self) -> list[Artist]:
+        return [self.points, self._status]
