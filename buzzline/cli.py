@@ -13,6 +13,7 @@ import orjson
 from buzzline import __version__, cli_kafka
 from buzzline.apps import APPS, get_app
 from buzzline.charts.writers import WRITERS
+from buzzline.cli_charts import charts as charts_command
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
 from buzzline.engine.session import Session, ViewOptions
@@ -204,6 +205,7 @@ def data(ctx: click.Context, force: bool, seed: int | None) -> None:
 
 
 cli_kafka.register(cli, lambda ctx: _settings(ctx))
+cli.add_command(charts_command)
 
 
 def _kafka_if_reachable(settings: Settings) -> list:
