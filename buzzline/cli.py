@@ -14,6 +14,7 @@ from buzzline import __version__, cli_kafka
 from buzzline.apps import APPS, get_app
 from buzzline.charts.writers import WRITERS
 from buzzline.cli_charts import charts as charts_command
+from buzzline.cli_run import run as run_command
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
 from buzzline.engine.session import Session, ViewOptions
@@ -206,6 +207,7 @@ def data(ctx: click.Context, force: bool, seed: int | None) -> None:
 
 cli_kafka.register(cli, lambda ctx: _settings(ctx))
 cli.add_command(charts_command)
+cli.add_command(run_command)
 
 
 def _kafka_if_reachable(settings: Settings) -> list:

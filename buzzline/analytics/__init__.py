@@ -2,11 +2,16 @@
 
 from buzzline.analytics.base import Analytic, Event, Pipeline
 from buzzline.analytics.counts import Batches, Counts, MeanBy, top_k
+from buzzline.analytics.histogram import Histogram
+from buzzline.analytics.rolling import Rolling
 from buzzline.analytics.series import LineSeries
 from buzzline.analytics.stall import StallDetector, StallEnded, StallStarted
+from buzzline.analytics.threshold import AlertEnded, Alerts, AlertStarted, Stall, Threshold
 from buzzline.analytics.totals import Totals
+from buzzline.analytics.windows import Sliding, Tumbling
 
 __all__ = [
-    "Analytic", "Batches", "Counts", "Event", "LineSeries", "MeanBy", "Pipeline",
-    "StallDetector", "StallEnded", "StallStarted", "Totals", "top_k",
+    "AlertEnded", "AlertStarted", "Alerts", "Analytic", "Batches", "Counts", "Event",
+    "Histogram", "LineSeries", "MeanBy", "Pipeline", "Rolling", "Sliding", "Stall",
+    "StallDetector", "StallEnded", "StallStarted", "Threshold", "Totals", "Tumbling", "top_k",
 ]

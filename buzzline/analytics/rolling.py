@@ -1,0 +1,88 @@
+"""Rolling statistics of a numeric field over the last ``window`` messages (mean, min, max,
+std), with a bounded band series (mean and min..max per message) for band and line charts."""
+
+import math
+from array import array
+from collections import deque
+from collections.abc import Sequence
+from operator import attrgetter
+from typing import Any, Self
+
+from buzzline.analytics.base import Analytic, Event
+
+
+class Rolling(Analytic):
+    """``x`` is the message's index in the stream; at most ``max_points`` band points are kept
+    (every other one dropped when full, like ``LineSeries``)."""
+
+    def __init__(self, field: str, window: int = 50, max_points: int = 5_000) -> None:
+        if window < 1 or max_points < 4:
+            raise ValueError("window must be at least 1 and max_points at least 4")
+        self.field, self.window, self.max_points = field, window, max_points
+        self.name = f"{field}_rolling"
+        self._get = attrgetter(field)
+        self.values: deque[float] = deque(maxlen=window)
+        self.seen = 0
+        self.cols: dict[str, array] = {k: array("d") for k in ("x", "y", "mean", "low", "high")}
+
+    def update(self, messages: Sequence[Any]) -> list[Event]:
+        values, cols = self.values, self.cols
+        x, y, mean, low, high = (cols[k].append for k in ("x", "y", "mean", "low", "high"))
+        for message in messages:
+            value = float(self._get(message))
+            values.append(value)
+            x(float(self.seen))
+            y(value)
+            mean(sum(values) / len(values))
+            low(min(values))
+            high(max(values))
+            self.seen += 1
+            if len(cols["x"]) >= self.max_points:
+                self._halve()
+                x, y, mean, low, high = (cols[k].append for k in ("x", "y", "mean", "low", "high"))
+        return []
+
+    def _halve(self) -> None:
+        n = len(self.cols["x"])
+        for key, col in self.cols.items():
+            kept = col[::2]
+            if n % 2 == 0:
+                kept.append(col[-1])
+            self.cols[key] = kept
+
+    def stats(self) -> dict[str, float]:
+        values = self.values
+        if not values:
+            return {}
+        mean = sum(values) / len(values)
+        std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
+        return {"mean": mean, "min": min(values), "max": max(values), "std": std}
+
+    def points(self, *keys: str) -> list[list[float]]:
+        return [self.cols[k].tolist() for k in keys]
+
+    def result(self) -> dict[str, Any]:
+        stats = {k: round(v, 6) for k, v in self.stats().items()}
+        return {self.name: dict(stats, window=self.window, count=self.seen)}
+
+    def state(self) -> dict[str, Any]:
+        return {"values": list(self.values), "seen": self.seen,
+                "cols": {k: v.tolist() for k, v in self.cols.items()}}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.values = deque(state["values"], maxlen=self.window)
+        self.seen = state["seen"]
+        self.cols = {k: array("d", v) for k, v in state["cols"].items()}
+
+    def combine(self, parts: Sequence[Self]) -> None:
+        """One part: a copy. Several (partitions): each keeps its own window; their points are
+        merged in x order (x is each partition's own message index) and their windows joined."""
+        self.seen = sum(part.seen for part in parts)
+        self.values = deque((v for part in parts for v in part.values), maxlen=self.window)
+        keys = list(self.cols)
+        rows = [row for part in parts for row in zip(*(part.cols[k] for k in keys), strict=True)]
+        if len(parts) > 1:
+            rows.sort()
+        self.cols = {k: array("d", (row[i] for row in rows)) for i, k in enumerate(keys)}
+        while len(self.cols["x"]) >= self.max_points:
+            self._halve()

@@ -1,0 +1,134 @@
+"""Time windows: ``Tumbling`` (back-to-back windows of ``seconds``) and ``Sliding`` (windows
+of ``seconds`` every ``step``). A message's time is its ``time_field`` (an ISO timestamp or
+epoch seconds) or, without one, its arrival time by the clock. Per window: the message count
+and, with a ``field``, the sum, min and max of that field. Buckets are kept per window (or per
+step), the newest ``kept`` of them, so partitions combine exactly (bucket by bucket)."""
+
+import math
+from collections.abc import Sequence
+from operator import attrgetter
+from typing import Any, Self
+
+from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.series import to_day_number
+from buzzline.clock import Clock, SystemClock
+
+
+def epoch_seconds(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    day = to_day_number(value) if isinstance(value, str) else None
+    return None if day is None else day * 86400.0
+
+
+class Tumbling(Analytic):
+    def __init__(self, seconds: float, field: str | None = None, time_field: str | None = None,
+                 clock: Clock | None = None, kept: int = 500) -> None:
+        if seconds <= 0:
+            raise ValueError("window seconds must be > 0")
+        self.seconds, self.field, self.time_field = float(seconds), field, time_field
+        self.clock = clock or SystemClock()
+        self.kept = kept
+        self.name = f"tumbling_{seconds:g}s" + (f"_{field}" if field else "")
+        self._value = attrgetter(field) if field else None
+        self._time = attrgetter(time_field) if time_field else None
+        self.buckets: dict[int, list[float]] = {}  # start // bucket -> [count, sum, min, max]
+        self.late = 0  # messages without a readable time (counted at arrival)
+
+    @property
+    def bucket(self) -> float:
+        return self.seconds
+
+    def _when(self, message: Any, now: float) -> float:
+        if self._time is None:
+            return now
+        when = epoch_seconds(self._time(message))
+        if when is None:
+            self.late += 1
+            return now
+        return when
+
+    def update(self, messages: Sequence[Any]) -> list[Event]:
+        now = self.clock.now().timestamp()
+        buckets, size = self.buckets, self.bucket
+        for message in messages:
+            key = math.floor(self._when(message, now) / size)
+            value = float(self._value(message)) if self._value else 0.0
+            b = buckets.get(key)
+            if b is None:
+                buckets[key] = [1, value, value, value]
+            else:
+                b[0] += 1
+                b[1] += value
+                b[2] = min(b[2], value)
+                b[3] = max(b[3], value)
+        self._trim()
+        return []
+
+    def _trim(self) -> None:
+        if len(self.buckets) > self.kept:
+            for key in sorted(self.buckets)[: len(self.buckets) - self.kept]:
+                del self.buckets[key]
+
+    def windows(self) -> list[tuple[float, int, float, float, float]]:
+        """(start in epoch seconds, count, sum, min, max) per window, oldest first."""
+        return [(k * self.seconds, int(b[0]), b[1], b[2], b[3])
+                for k, b in sorted(self.buckets.items())]
+
+    def values(self) -> list[tuple[float, float]]:
+        """(window start, count or the field's mean) per window."""
+        if self.field:
+            return [(t, s / n) for t, n, s, _, _ in self.windows() if n]
+        return [(t, float(n)) for t, n, *_ in self.windows()]
+
+    def result(self) -> dict[str, Any]:
+        rows = self.windows()
+        return {self.name: {"windows": len(rows), "messages": sum(r[1] for r in rows),
+                            "last": dict(zip(("start", "count", "sum", "min", "max"), rows[-1],
+                                             strict=True)) if rows else None}}
+
+    def state(self) -> dict[str, Any]:
+        return {"buckets": {str(k): list(b) for k, b in self.buckets.items()}, "late": self.late}
+
+    def load_state(self, state: dict[str, Any]) -> None:
+        self.buckets = {int(k): list(b) for k, b in state["buckets"].items()}
+        self.late = state["late"]
+
+    def combine(self, parts: Sequence[Self]) -> None:
+        buckets: dict[int, list[float]] = {}
+        for part in parts:
+            for key, (n, s, lo, hi) in part.buckets.items():
+                b = buckets.get(key)
+                buckets[key] = [n, s, lo, hi] if b is None else [
+                    b[0] + n, b[1] + s, min(b[2], lo), max(b[3], hi)]
+        self.buckets = buckets
+        self.late = sum(part.late for part in parts)
+        self._trim()
+
+
+class Sliding(Tumbling):
+    """Windows of ``seconds`` ending every ``step`` seconds (buckets of ``step``)."""
+
+    def __init__(self, seconds: float, step: float, field: str | None = None,
+                 time_field: str | None = None, clock: Clock | None = None,
+                 kept: int = 500) -> None:
+        if step <= 0 or step > seconds:
+            raise ValueError("step must be > 0 and at most the window's seconds")
+        super().__init__(seconds, field, time_field, clock, kept)
+        self.step = float(step)
+        self.name = f"sliding_{seconds:g}s_{step:g}s" + (f"_{field}" if field else "")
+
+    @property
+    def bucket(self) -> float:
+        return self.step
+
+    def windows(self) -> list[tuple[float, int, float, float, float]]:
+        span = max(1, round(self.seconds / self.step))
+        keys = sorted(self.buckets)
+        rows = []
+        for end in keys:  # a window ends with each bucket that has messages
+            inside = [self.buckets[k] for k in range(end - span + 1, end + 1) if k in self.buckets]
+            rows.append(((end - span + 1) * self.step, int(sum(b[0] for b in inside)),
+                         sum(b[1] for b in inside), min(b[2] for b in inside),
+                         max(b[3] for b in inside)))
+        return rows

@@ -1,0 +1,87 @@
+"""Where a stream's records come from: plain functions of (rng, clock), or files. A source
+yields dicts; ``Stream`` sends each as one JSON message (a record that does not fit the
+stream's fields reaches the consumer and becomes a dead letter, with why)."""
+
+from __future__ import annotations
+
+import csv as _csv
+import random
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from buzzline.clock import Clock
+from buzzline.errors import SourceError
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Source:
+    """``records(rng, clock)`` yields the stream's dicts; ``finite``: it ends by itself."""
+
+    records: Callable[[random.Random, Clock], Iterable[Record]]
+    finite: bool = False
+    describe: str = "generated"
+
+    def __call__(self, rng: random.Random, clock: Clock, count: int | None) -> Iterator[Record]:
+        return islice(iter(self.records(rng, clock)), count)
+
+
+def generate(make: Callable[[random.Random, Clock], Record]) -> Source:
+    """Endless records: ``make(rng, clock)`` returns the next one."""
+
+    def records(rng: random.Random, clock: Clock) -> Iterator[Record]:
+        while True:
+            yield make(rng, clock)
+
+    return Source(records)
+
+
+def iterate(make: Callable[[random.Random, Clock], Iterable[Record]], *,
+            finite: bool = False) -> Source:
+    """Records from an iterable ``make(rng, clock)`` returns (e.g. a generator function)."""
+    return Source(make, finite)
+
+
+def _open(path: str | Path) -> Path:
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise SourceError(f"source file {str(file)!r} not found")
+    return file
+
+
+def csv(path: str | Path, *, loop: bool = False) -> Source:
+    """The rows of a CSV file with a header line (values converted to the stream's field
+    types when sent); ``loop``: start over at the end (endless)."""
+
+    def records(rng: random.Random, clock: Clock) -> Iterator[Record]:
+        while True:
+            with _open(path).open(newline="", encoding="utf-8-sig") as handle:
+                yield from _csv.DictReader(handle)
+            if not loop:
+                return
+
+    return Source(records, finite=not loop, describe=f"csv {path}")
+
+
+def jsonl(path: str | Path, *, loop: bool = False) -> Source:
+    """One JSON object per line (blank lines skipped); ``loop``: start over at the end."""
+
+    def records(rng: random.Random, clock: Clock) -> Iterator[Record]:
+        while True:
+            with _open(path).open("rb") as handle:
+                for number, line in enumerate(handle, 1):
+                    if line.strip():
+                        try:
+                            yield orjson.loads(line)
+                        except orjson.JSONDecodeError as exc:
+                            raise SourceError(f"{path}:{number}: not valid JSON: {exc}") from None
+            if not loop:
+                return
+
+    return Source(records, finite=not loop, describe=f"jsonl {path}")
