@@ -21,7 +21,7 @@ def write_gallery(directory: Path) -> list[Path]:
         fig, (ax,) = make_figure(1, name)
         fig.set_size_inches(6.4, 4.2)
         chart = kind.make(ax, lambda shape=kind.shape: sample_data(shape),
-                          title=f"{name}: {kind.description}")
+                          title=f"{name} ({kind.shape} data)")
         chart.update(chart.snapshot())
         path = directory / f"gallery-{name}.png"
         fig.savefig(path, format="png", metadata={"Software": None})  # same bytes every run

@@ -139,6 +139,7 @@ def _line(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str
     from buzzline.charts.line import LineChart
 
     options.setdefault("ylabel", "")
+    options.update(label="Value", alert_label="Alert")
     return LineChart(ax, data, title=title, color=colors[0],
                      alert_color=colors[1] if len(colors) > 1 else "red", **options)
 
