@@ -254,3 +254,36 @@ def test_sample_data_has_each_shape():
     assert math.isclose(sum(sample_data(CATEGORIES).values()), 69.0)
     with pytest.raises(ValueError):
         sample_data("cube")
+
+
+def test_blitted_frames_of_every_kind_match_a_full_redraw():
+    import numpy as np
+
+    from buzzline.charts.base import LIMITS
+    from buzzline.charts.figure import make_figure
+    from buzzline.charts.view import Blitter
+
+    fig, axes = make_figure(len(KINDS), "all kinds")
+    frame = {"n": 0}
+    kinds = [CHART_KINDS.get(name) for name in KINDS]
+    charts = [kind.make(ax, lambda shape=kind.shape: sample_data(shape, frame["n"]))
+              for ax, kind in zip(axes, kinds, strict=True)]
+    for chart in charts:
+        chart.update(chart.snapshot())
+    blitter = Blitter(fig, charts)
+    blitter.full(layout=True)
+    for n in (1, 2):
+        frame["n"] = n
+        levels = [chart.update(chart.snapshot()) for chart in charts]
+        if max(levels) >= LAYOUT:
+            blitter.full(layout=True)
+        elif max(levels) >= LIMITS:
+            blitter.redraw_axes([c for c, lv in zip(charts, levels, strict=True) if lv >= LIMITS])
+            blitter.fast([c for c, lv in zip(charts, levels, strict=True) if lv == SAME])
+        else:
+            blitter.fast()
+        shown = np.asarray(fig.canvas.buffer_rgba()).copy()
+        blitter.full()
+        full = np.asarray(fig.canvas.buffer_rgba())
+        differing = np.count_nonzero(np.any(shown != full, axis=-1))
+        assert differing < 0.002 * full.shape[0] * full.shape[1], (n, levels, differing)
