@@ -1,5 +1,5 @@
-"""Which categories do the project's messages talk about? Their shares as bars (a pie or
-donut once the "pie" chart kind is registered: ``chart="pie"``).
+"""Which categories do the project's messages talk about? Their shares in a donut
+(``chart="bar"`` draws them as bars).
 
     buzzline run examples/categories.py --count 500 --output out
 """
@@ -13,7 +13,7 @@ stream = Stream(
     fields={"author": str, "category": str, "keyword_mentioned": str},
     source=sources.iterate(lambda rng, clock: (m.to_dict() for m in generate_project(rng, clock))),
     analytic=a.counts("category"),
-    chart="bar", interval=0.01, key="author", title="Project messages per category",
-    chart_options={"xlabel": "Category", "ylabel": "Messages", "unit": "messages"},
+    chart="pie", interval=0.01, key="author", title="Project messages per category",
+    chart_options={"donut": True},
     colors=("#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#7f7f7f"),
 )

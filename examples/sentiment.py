@@ -3,8 +3,7 @@ messages like the "project" app's (buzzline.sources.project).
 
     buzzline run examples/sentiment.py --count 500 --output out
 
-(Drawn as bars of counts per bin; with the "histogram" chart kind registered, use
-``chart="histogram"``: it bins the newest values itself.)
+(The summary has exact counts per bin; the chart bins the newest 5,000 values.)
 """
 
 from buzzline.sources.project import generate_project
@@ -21,6 +20,6 @@ stream = Stream(
     fields={"message": str, "author": str, "category": str, "sentiment": float},
     source=sources.iterate(project_messages),
     analytic=a.histogram("sentiment", bins=10, lo=0.0, hi=1.0),
-    chart="bar", interval=0.01, colors=("tab:purple",), title="Sentiment of project messages",
-    chart_options={"xlabel": "Sentiment (bin start)", "ylabel": "Messages"},
+    chart="histogram", interval=0.01, title="Sentiment of project messages",
+    chart_options={"bins": 10, "low": 0, "high": 1, "xlabel": "Sentiment", "ylabel": "Messages"},
 )

@@ -187,3 +187,18 @@ def test_specs_say_their_shapes_and_views_give_them():
     w.update(msgs([4, 6]))
     assert win.view(w, "series")().y == [5.0]
     assert list(win.view(w, "categories")().values()) == [5.0]
+
+
+def test_rolling_with_limits_alerts_once_per_crossing_and_keeps_them_in_state():
+    r = Rolling("value", window=3, above=10)
+    events = r.update(msgs([1, 11, 12, 2, 30]))
+    assert [type(e) for e in events] == [AlertStarted, AlertEnded, AlertStarted]
+    assert r.markers() == [(1.0, 11.0, "11"), (4.0, 30.0, "30")]
+    assert r.result()["value_rolling"]["alert_count"] == 2
+    resumed = roundtrip(r, Rolling("value", window=3, above=10))
+    assert resumed.update(msgs([40])) == [] and resumed.state()["alerts"] == r.state()["alerts"]
+    view = Rolling("value", window=3, above=10)
+    view.combine([r, resumed])
+    assert view.alert_count == 4 and view.active
+    plain = Rolling("value", window=3)
+    assert plain.update(msgs([100])) == [] and "alerts" not in plain.result()["value_rolling"]

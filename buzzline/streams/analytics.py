@@ -71,7 +71,7 @@ def _band(a: Rolling) -> Callable[[], Any]:
         from buzzline.charts.band import BandSnapshot
 
         x, mean, low, high = a.points("x", "mean", "low", "high")
-        return BandSnapshot(x, mean, low, high, markers=[], timed=False)
+        return BandSnapshot(x, mean, low, high, markers=a.markers(), timed=False)
     return data
 
 
@@ -80,14 +80,19 @@ def _rolling_series(a: Rolling) -> Callable[[], Any]:
         x, mean = a.points("x", "mean")
         stats = a.stats()
         status = f"mean {stats['mean']:.2f} (last {len(a.values)})" if stats else ""
-        return _line(x, mean, status=status)
+        return _line(x, mean, a.markers(), status=status)
     return data
 
 
-def rolling(field_name: str, window: int = 50) -> Spec:
-    """Mean, min, max and std of ``field_name`` over the last ``window`` messages."""
-    return Spec(f"rolling({field_name!r}, window={window})", (BAND, SERIES, VALUES, POINTS),
-                lambda clock, kind: Rolling(field_name, window),
+def rolling(field_name: str, window: int = 50, *, above: float | None = None,
+            below: float | None = None) -> Spec:
+    """Mean, min, max and std of ``field_name`` over the last ``window`` messages; alert
+    markers while a value is above ``above`` or below ``below`` (when given)."""
+    limits = "".join(f", {k}={v:g}" for k, v in (("above", above), ("below", below))
+                     if v is not None)
+    return Spec(f"rolling({field_name!r}, window={window}{limits})",
+                (BAND, SERIES, VALUES, POINTS),
+                lambda clock, kind: Rolling(field_name, window, above=above, below=below),
                 {BAND: _band, SERIES: _rolling_series,
                  VALUES: lambda a: lambda: list(a.values),
                  POINTS: lambda a: lambda: tuple(a.points("x", "y"))},
