@@ -287,3 +287,14 @@ def test_blitted_frames_of_every_kind_match_a_full_redraw():
         full = np.asarray(fig.canvas.buffer_rgba())
         differing = np.count_nonzero(np.any(shown != full, axis=-1))
         assert differing < 0.002 * full.shape[0] * full.shape[1], (n, levels, differing)
+
+
+def test_pie_other_is_grey_only_for_the_rest():
+    fig, ax = new_axes()
+    chart = PieChart(ax, lambda: {"a": 5, "b": 3, "c": 1, "d": 1}, top_k=2)
+    chart.render(chart.snapshot())
+    assert chart.wedges[-1].get_facecolor()[:3] == pytest.approx((0.7, 0.7, 0.7))
+    fig, ax = new_axes()
+    chart = PieChart(ax, lambda: {"other": 1, "tech": 1}, colors=("red", "blue"))
+    chart.render(chart.snapshot())
+    assert [w.get_facecolor()[:3] for w in chart.wedges] == [(1, 0, 0), (0, 0, 1)]

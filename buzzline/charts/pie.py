@@ -83,7 +83,7 @@ class PieChart(Chart):
             artist.remove()
         for key in keys:
             if key not in self._key_colors:
-                self._key_colors[key] = ("0.7" if key == OTHER else
+                self._key_colors[key] = ("0.7" if key == OTHER and self.top_k > 0 else
                                          self.colors[len(self._key_colors) % len(self.colors)])
         width = 0.42 if self.donut else None
         self.wedges = []
