@@ -3,7 +3,7 @@ each with a JSON state round trip and combine over partitions; the specs' chart 
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -202,3 +202,15 @@ def test_rolling_with_limits_alerts_once_per_crossing_and_keeps_them_in_state():
     assert view.alert_count == 4 and view.active
     plain = Rolling("value", window=3)
     assert plain.update(msgs([100])) == [] and "alerts" not in plain.result()["value_rolling"]
+
+
+def test_window_labels_keep_sub_second_windows_apart():
+    spec = a.sliding(1, 0.25, time_field="value")
+    w = spec.build(ManualClock(), M)
+    w.update(msgs([0.0, 0.3, 0.6, 3600.9]))
+    assert list(spec.view(w, "categories")()) == ["23:59:59.25", "23:59:59.50", "23:59:59.75",
+                                                  "01:00:00.00"]
+    assert list(spec.view(w, "categories")().values()) == [1, 2, 3, 1]
+    by_arrival = Tumbling(60, clock=ManualClock(datetime(2025, 1, 1, 15, 0, 0)))
+    by_arrival.update(msgs([1]))  # a naive wall time counts as UTC, as LineSeries reads it
+    assert by_arrival.windows()[0][0] == datetime(2025, 1, 1, 15).replace(tzinfo=UTC).timestamp()

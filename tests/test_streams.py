@@ -138,3 +138,19 @@ def test_sources_give_records_up_to_the_count(tmp_path):
     assert len(list(looped(random.Random(), ManualClock(), 5))) == 5 and not looped.finite
     with pytest.raises(SourceError, match="not found"):
         list(sources.csv(tmp_path / "missing.csv")(random.Random(), ManualClock(), None))
+
+
+@pytest.mark.parametrize(("analytic", "chart"), [
+    ('a.tumbling(0.05, "value")', "line"), ("a.sliding(0.2, 0.05)", "hbar"),
+    ('a.stall("value", window=3, threshold=1)', "scatter"), ('a.rolling("value", 5)', "band"),
+    ("a.batches(7)", "bar"), ('a.top_k("sensor", 2)', "pie"),
+    ('a.histogram("value", lo=10, hi=30)', "histogram"),
+])
+def test_each_analytic_draws_on_a_kind_that_fits(workdir, analytic, chart):
+    write(workdir / "k.py", STREAM.replace('a.counts("sensor")', analytic)
+          .replace('chart="bar"', f'chart="{chart}", interval=0.002'))
+    result = run(workdir, "k.py", "--count", "50", "--output", "out", "--summary-json", "s.json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((workdir / "s.json").read_text())
+    assert summary["messages"] == 50 and summary["chart"]["drawn"]
+    assert (workdir / "out" / "mysensor.png").exists()

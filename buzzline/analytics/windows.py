@@ -1,6 +1,8 @@
 """Time windows: ``Tumbling`` (back-to-back windows of ``seconds``) and ``Sliding`` (windows
 of ``seconds`` every ``step``). A message's time is its ``time_field`` (an ISO timestamp or
-epoch seconds) or, without one, its arrival time by the clock. Per window: the message count
+epoch seconds; one without a zone counts as UTC, as in ``LineSeries``, so charts show it as
+written) or, without one, its arrival wall time by the clock (the same way). Per window: the
+message count
 and, with a ``field``, the sum, min and max of that field. Buckets are kept per window (or per
 step), the newest ``kept`` of them, so partitions combine exactly (bucket by bucket)."""
 
@@ -10,7 +12,7 @@ from operator import attrgetter
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
-from buzzline.analytics.series import to_day_number
+from buzzline.analytics.series import _EPOCH, to_day_number
 from buzzline.clock import Clock, SystemClock
 
 
@@ -49,7 +51,8 @@ class Tumbling(Analytic):
         return when
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
-        now = self.clock.now().timestamp()
+        moment = self.clock.now()
+        now = moment.timestamp() if moment.tzinfo else (moment - _EPOCH).total_seconds()
         buckets, size = self.buckets, self.bucket
         for message in messages:
             key = math.floor(self._when(message, now) / size)

@@ -149,7 +149,9 @@ def _window_categories(a: Tumbling, last: int = 12) -> Callable[[], Any]:
     def data() -> dict[str, float]:
         from datetime import UTC, datetime
 
-        return {datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S"): v
+        digits = next((d for d in (0, 1) if (a.bucket * 10 ** d).is_integer()), 2)
+        width = 8 + (digits + 1 if digits else 0)  # HH:MM:SS, then tenths or hundredths
+        return {datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S.%f")[:width]: v
                 for t, v in a.values()[-last:]}
     return data
 
