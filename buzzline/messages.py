@@ -81,6 +81,8 @@ class Rejected:
 class Message:
     """Base of the message types: field order is the wire order."""
 
+    __slots__ = ()  # the slotted dataclasses below get no __dict__ (smaller, faster to build)
+
     # built per subclass: dict -> message when every field has exactly an accepted type
     fast_build: ClassVar[Callable[[dict], Any]]
     # built per subclass: a batch's common case (see _compile_fast_batch)
