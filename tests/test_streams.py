@@ -154,3 +154,14 @@ def test_each_analytic_draws_on_a_kind_that_fits(workdir, analytic, chart):
     summary = json.loads((workdir / "s.json").read_text())
     assert summary["messages"] == 50 and summary["chart"]["drawn"]
     assert (workdir / "out" / "mysensor.png").exists()
+
+
+@pytest.mark.kafka
+def test_an_example_runs_over_kafka(workdir, kafka_broker):
+    result = run_buzzline(["run", str(ROOT / "examples" / "categories.py"), "--transport",
+                           "kafka", "--count", "120", "--no-chart", "--summary-json", "s.json"],
+                          workdir, timeout=120, KAFKA_BROKER_ADDRESS=kafka_broker.bootstrap)
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((workdir / "s.json").read_text())
+    assert summary["transport"] == "kafka" and summary["messages"] == 120
+    assert sum(summary["category_counts"].values()) == 120
