@@ -58,14 +58,16 @@ def _compile_fast_batch(schema: dict[str, tuple[type, ...]]) -> Callable:
             checks.append(f"type(v{i}) is float")
         else:
             checks.append(f"type(v{i}) is {types[0].__name__}")
-    args = ", ".join(f"v{i}" for i in range(len(schema)))
     lines += [f"        if {' and '.join(checks)}:",
-              f"            keep(cls({args}))",
+              # the dataclass __init__ without its call: a new object, its slots set
+              "            m = new(cls)"]
+    lines += [f"            m.{field} = v{i}" for i, field in enumerate(schema)]
+    lines += ["            keep(m)",
               "        else:",
               "            slow.append(index)",
               "    return good, slow"]
     namespace: dict[str, Any] = {}
-    exec("\n".join(lines), {"float": float, "loads": orjson.loads,  # noqa: S102
+    exec("\n".join(lines), {"float": float, "loads": orjson.loads, "new": object.__new__,  # noqa: S102
                             "JSONDecodeError": orjson.JSONDecodeError}, namespace)
     return namespace["fast_batch"]
 

@@ -183,7 +183,9 @@ class KafkaConsumer(Consumer):
                 self._log_error(message.error())
             messages = [m for m in messages if m.error() is None]
         # list comprehensions, not a loop with four calls per message: this is the hot path
-        values = [m.value() or b"" for m in messages]
+        values = [m.value() for m in messages]
+        if None in values:  # a message without a value (a tombstone): empty bytes, rejected
+            values = [v or b"" for v in values]
         runs, positions, at = [], {}, 0
         for partition, group in groupby([m.partition() for m in messages]):
             end = at + sum(1 for _ in group)
