@@ -1,0 +1,78 @@
+"""What the vertical and horizontal bar charts share: one bar per key, kept while the keys
+stay (only lengths and labels change), a key keeping its colour when ranks change, top-k,
+and a value axis that grows in 1-2-5 steps."""
+
+from abc import abstractmethod
+from collections.abc import Callable, Sequence
+
+from matplotlib.artist import Artist
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
+from matplotlib.text import Text
+
+from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, LIMITS, SAME, Chart, digits, grow_limit
+
+
+class KeyedBars(Chart):
+    """``values`` returns the current {key: value} (called under the lock). ``top_k`` > 0
+    shows only the k largest, ranked; otherwise every key in name order."""
+
+    headroom = 1.1  # the value axis leaves this much room above the longest bar
+
+    def __init__(self, ax: Axes, values: Callable[[], dict[str, float]], title: str,
+                 colors: Sequence[str], top_k: int) -> None:
+        super().__init__(ax, title)
+        self._values = values
+        self.colors = tuple(colors) or DEFAULT_COLORS
+        self.top_k = top_k
+        self.keys: list[str] = []
+        self._key_colors: dict[str, str] = {}
+        self.bars: BarContainer | None = None
+        self.labels: list[Text] = []
+
+    def snapshot(self) -> list[tuple[str, float]]:
+        items = self._values().items()
+        if self.top_k > 0:
+            return sorted(items, key=lambda kv: (-kv[1], kv[0]))[: self.top_k]
+        return sorted(items)
+
+    def render(self, snap: list[tuple[str, float]]) -> int:
+        keys = [k for k, _ in snap]
+        values = [v for _, v in snap]
+        redraw = SAME
+        if keys != self.keys:
+            if self.bars is not None:
+                self.bars.remove()
+            for label in self.labels:
+                label.remove()
+            for key in keys:
+                if key not in self._key_colors:
+                    self._key_colors[key] = self.colors[len(self._key_colors) % len(self.colors)]
+            self._build(keys, [self._key_colors[key] for key in keys])
+            self.keys = keys
+            redraw = LAYOUT
+        for rect, label, value in zip(self.bars or (), self.labels, values, strict=True):
+            self._set_length(rect, label, value)
+        old = self._limit()
+        new = grow_limit(old, max(values, default=0) * self.headroom)
+        if new is not None:
+            self._set_limit(new)
+            redraw = max(redraw, LAYOUT if digits(new) != digits(old) else LIMITS)
+        return redraw
+
+    @abstractmethod
+    def _build(self, keys: list[str], colors: list[str]) -> None:
+        """New bars and value labels for ``keys`` (in ``self.bars``, ``self.labels``)."""
+
+    @abstractmethod
+    def _set_length(self, rect: Artist, label: Text, value: float) -> None: ...
+
+    @abstractmethod
+    def _limit(self) -> float:
+        """The value axis' upper limit."""
+
+    @abstractmethod
+    def _set_limit(self, limit: float) -> None: ...
+
+    def artists(self) -> list[Artist]:
+        return [*(self.bars or ()), *self.labels]
