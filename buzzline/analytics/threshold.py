@@ -11,6 +11,7 @@ from operator import attrgetter
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.stall import is_stall
 
 KEPT_ALERTS = 100  # the newest ones; older ones are only counted
 
@@ -166,8 +167,7 @@ class Stall(Alerts):
 
     def check(self, value: float) -> bool:
         self._window.append(value)
-        w = self._window
-        return len(w) >= self.window and max(w) - min(w) <= self.threshold
+        return is_stall(self._window, self.window, self.threshold)  # the smoker's rule
 
     def window_state(self) -> list[float]:
         return list(self._window)
