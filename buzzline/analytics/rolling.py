@@ -11,6 +11,7 @@ from operator import attrgetter
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.series import halved
 from buzzline.analytics.threshold import KEPT_ALERTS, AlertEnded, AlertStarted
 
 
@@ -75,12 +76,8 @@ class Rolling(Analytic):
         return []
 
     def _halve(self) -> None:
-        n = len(self.cols["x"])
-        for key, col in self.cols.items():
-            kept = col[::2]
-            if n % 2 == 0:
-                kept.append(col[-1])
-            self.cols[key] = kept
+        # in place: update() holds this dict while it appends
+        self.cols.update({key: halved(col) for key, col in self.cols.items()})
 
     def stats(self) -> dict[str, float]:
         values = self.values

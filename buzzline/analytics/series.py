@@ -22,6 +22,15 @@ def to_day_number(timestamp: str) -> float | None:
     return (moment - _EPOCH).total_seconds() / 86400.0
 
 
+def halved(points: array) -> array:
+    """Every other point, keeping the first and the newest (a bounded series halves when
+    full, so memory stays flat however long the stream runs)."""
+    kept = points[::2]
+    if len(points) % 2 == 0:
+        kept.append(points[-1])
+    return kept
+
+
 class LineSeries(Analytic):
     """(x, y) points: x is the reading's time as a date number, or its index if untimed."""
 
@@ -56,13 +65,7 @@ class LineSeries(Analytic):
         return []
 
     def _halve(self) -> None:
-        """Drop every other point, keeping the first and the newest."""
-        odd = len(self.x) % 2 == 1
-        x, y = self.x[::2], self.y[::2]
-        if not odd:
-            x.append(self.x[-1])
-            y.append(self.y[-1])
-        self.x, self.y = x, y
+        self.x, self.y = halved(self.x), halved(self.y)
 
     def x_of(self, timestamp: str) -> float:
         """The x position of a reading's timestamp (for markers)."""

@@ -11,6 +11,7 @@ from operator import attrgetter
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.series import halved
 from buzzline.analytics.stall import is_stall
 
 KEPT_ALERTS = 100  # the newest ones; older ones are only counted
@@ -80,12 +81,7 @@ class Alerts(Analytic):
         return events
 
     def _halve(self) -> None:
-        odd = len(self.x) % 2 == 1
-        x, y = self.x[::2], self.y[::2]
-        if not odd:
-            x.append(self.x[-1])
-            y.append(self.y[-1])
-        self.x, self.y = x, y
+        self.x, self.y = halved(self.x), halved(self.y)
 
     def markers(self) -> list[tuple[float, float, str]]:
         return [(float(a["start"]), a["value"], f"{self.label} #{a['start']}") for a in self.alerts]
