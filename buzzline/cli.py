@@ -14,7 +14,9 @@ from buzzline import __version__, cli_kafka
 from buzzline.apps import APPS, get_app
 from buzzline.charts.writers import WRITERS
 from buzzline.cli_charts import charts as charts_command
+from buzzline.cli_dashboard import dashboard as dashboard_command
 from buzzline.cli_run import run as run_command
+from buzzline.dashboard.publisher import live_dir
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
 from buzzline.engine.session import Session, ViewOptions
@@ -56,6 +58,8 @@ def view_options(f: Any) -> Any:
         click.option("--summary-json", type=click.Path(path_type=Path),
                      help="Write the final analytics as JSON to PATH."),
         click.option("--no-chart", is_flag=True, help="Count only, draw nothing."),
+        click.option("--no-live", is_flag=True,
+                     help="Don't publish to the browser dashboard (data/live/)."),
         click.option("--colors", help="Chart colours, comma-separated (e.g. 'tab:green,#ff7f0e'; "
                                       "line chart: line,alert)."),
     ]
@@ -208,6 +212,7 @@ def data(ctx: click.Context, force: bool, seed: int | None) -> None:
 cli_kafka.register(cli, lambda ctx: _settings(ctx))
 cli.add_command(charts_command)
 cli.add_command(run_command)
+cli.add_command(dashboard_command)
 
 
 def _kafka_if_reachable(settings: Settings) -> list:
@@ -228,7 +233,8 @@ def _run_session(producers: list, consumers: list, view: dict[str, Any], setting
         default_output_dir=settings.output_dir,
         display=settings.display, image_format=view["image_format"], fps=settings.fps,
         save_every=settings.save_every_seconds, charts=not view["no_chart"],
-        duration=view["duration"])
+        duration=view["duration"],
+        live_dir=live_dir(settings.data_dir) if settings.live and not view["no_live"] else None)
     session = Session(producers, consumers, options)
     summaries = session.run()
     image = session.saved_image()

@@ -74,6 +74,8 @@ def load_stream(path: Path) -> Any:
 @click.option("--summary-json", type=click.Path(path_type=Path),
               help="Write the final analytics as JSON to PATH.")
 @click.option("--no-chart", is_flag=True, help="Count only, draw nothing.")
+@click.option("--no-live", is_flag=True,
+              help="Don't publish to the browser dashboard (data/live/).")
 @click.pass_context
 def run(ctx: click.Context, file: Path, transport: str | None, count: int | None,
         interval: float | None, seed: int | None, **view: Any) -> None:

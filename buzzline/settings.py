@@ -81,6 +81,8 @@ class Settings:
     chart_colors: str = _env("BUZZLINE_CHART_COLORS", "")
     max_points: int = _env("BUZZLINE_MAX_POINTS", 10_000, minimum=100)
     max_message_bytes: int = _env("BUZZLINE_MAX_MESSAGE_BYTES", 1_048_576, minimum=64)
+    # consumers publish their numbers and panels to data/live/ for `buzzline dashboard`
+    live: bool = _env("BUZZLINE_LIVE", True)
     display: str = _env("BUZZLINE_DISPLAY", "auto", choices=("auto", "window", "headless"))
 
     def with_overrides(self, **values: Any) -> "Settings":

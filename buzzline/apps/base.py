@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import Pipeline
@@ -16,6 +17,26 @@ if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (fast `produce`
     from matplotlib.axes import Axes
 
     from buzzline.charts.base import Chart
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One panel's data, free of any drawing library (the browser dashboard reads these): the
+    chart ``kind`` that shows it (``buzzline charts`` lists them), its title, ``data`` giving
+    that kind's data shape (called under the consumer's lock, so it must be quick), the kind's
+    options (e.g. top_k) and colours (first to last, as ``--colors`` gives them)."""
+
+    title: str
+    kind: str
+    data: Callable[[], Any]
+    options: dict[str, Any] = field(default_factory=dict)
+    colors: tuple[str, ...] = ()
+
+
+def split_colors(text: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """``"tab:blue, #ff7f0e"`` -> its colours (checked when a chart draws them); empty text ->
+    ``default``."""
+    return tuple(c.strip() for c in text.split(",") if c.strip()) or default
 
 
 class App(ABC):
@@ -56,6 +77,10 @@ class App(ABC):
     @abstractmethod
     def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
         """Charts drawn from ``pipeline`` on ``axes`` (``self.panels`` of them)."""
+
+    def feeds(self, pipeline: Pipeline, settings: Settings) -> list[Feed]:
+        """The data of this app's panels, for the browser dashboard (none: numbers only)."""
+        return []
 
     def summary(self, pipeline: Pipeline) -> dict[str, Any]:
         return pipeline.result()

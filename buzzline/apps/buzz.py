@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import Batches, Counts, Pipeline, Totals
-from buzzline.apps.base import App
+from buzzline.apps.base import App, Feed, split_colors
 from buzzline.clock import Clock
 from buzzline.messages import Buzz, Message
 from buzzline.settings import Settings
@@ -42,6 +42,11 @@ class BuzzApp(App):
 
         return [BarChart(axes[0], pipeline["authors"].counts, title=self.title,
                          top_k=settings.top_k, colors=parse_colors(settings.chart_colors))]
+
+    def feeds(self, pipeline: Pipeline, settings: Settings) -> list[Feed]:
+        return [Feed(self.title, "bar", pipeline["authors"].counts, {"top_k": settings.top_k,
+                                                                      "xlabel": "Author"},
+                     split_colors(settings.chart_colors))]
 
     def headline(self, summary: dict[str, Any]) -> str:
         counts = ", ".join(f"{a} {n}" for a, n in summary.get("author_counts", {}).items())

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import Counts, MeanBy, Pipeline, Totals
-from buzzline.apps.base import App
+from buzzline.apps.base import App, Feed, split_colors
 from buzzline.clock import Clock
 from buzzline.messages import Message, ProjectMessage
 from buzzline.settings import Settings
@@ -51,6 +51,11 @@ class ProjectApp(App):
         return [BarChart(axes[0], pipeline["categories"].counts, title=self.title,
                          xlabel="Category", top_k=settings.top_k,
                          colors=parse_colors(settings.chart_colors, CATEGORY_COLORS))]
+
+    def feeds(self, pipeline: Pipeline, settings: Settings) -> list[Feed]:
+        return [Feed(self.title, "bar", pipeline["categories"].counts,
+                     {"top_k": settings.top_k, "xlabel": "Category"},
+                     split_colors(settings.chart_colors, CATEGORY_COLORS))]
 
     def headline(self, summary: dict[str, Any]) -> str:
         counts = ", ".join(f"{c} {n}" for c, n in summary.get("category_counts", {}).items())

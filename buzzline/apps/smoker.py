@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import LineSeries, Pipeline, StallDetector, Totals
-from buzzline.apps.base import App
+from buzzline.apps.base import App, Feed, split_colors
+from buzzline.charts.snapshots import LineSnapshot
 from buzzline.clock import Clock
 from buzzline.messages import Message, SmokerReading
 from buzzline.settings import Settings
@@ -47,8 +48,21 @@ class SmokerApp(App):
 
     def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
         from buzzline.charts.base import parse_colors
-        from buzzline.charts.line import LineChart, LineSnapshot
+        from buzzline.charts.line import LineChart
 
+        colors = parse_colors(settings.chart_colors, ("tab:blue", "red"))
+        return [LineChart(axes[0], self._line(pipeline, settings), title=self.title,
+                          window=settings.line_window, color=colors[0],
+                          alert_color=colors[1] if len(colors) > 1 else "red")]
+
+    def feeds(self, pipeline: Pipeline, settings: Settings) -> list[Feed]:
+        return [Feed(self.title, "line", self._line(pipeline, settings),
+                     {"window": settings.line_window, "ylabel": "Temperature (°F)"},
+                     split_colors(settings.chart_colors, ("tab:blue", "red")))]
+
+    @staticmethod
+    def _line(pipeline: Pipeline, settings: Settings) -> Callable[[], LineSnapshot]:
+        """The line chart's data: the readings, a marker and a shaded span per stall, status."""
         series: LineSeries = pipeline["series"]
         stall: StallDetector = pipeline["stall"]
 
@@ -65,9 +79,7 @@ class SmokerApp(App):
                 status = f"{series.last[1]:.1f} °F · {state}"
             return LineSnapshot(x, y, markers, spans, status, bool(series.timed))
 
-        colors = parse_colors(settings.chart_colors, ("tab:blue", "red"))
-        return [LineChart(axes[0], data, title=self.title, window=settings.line_window,
-                          color=colors[0], alert_color=colors[1] if len(colors) > 1 else "red")]
+        return data
 
     def headline(self, summary: dict[str, Any]) -> str:
         stalls = "; ".join(f"{s['start']} to {s['end'] or 'end of stream'}"

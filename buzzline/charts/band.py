@@ -3,7 +3,6 @@ with alert markers. The band is one PolyCollection whose vertices are replaced e
 (what ``fill_between`` would draw, without making a new artist per frame)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -11,19 +10,7 @@ from matplotlib.collections import PolyCollection
 
 from buzzline.charts.base import SAME
 from buzzline.charts.line import MAX_LABELS, LineChart
-
-
-@dataclass
-class BandSnapshot:
-    """The band at each x: the rolling ``mean`` and the ``low``..``high`` around it (the
-    window's min and max, or mean - std and mean + std); ``markers`` are (x, y, label)."""
-
-    x: list[float]
-    mean: list[float]
-    low: list[float]
-    high: list[float]
-    markers: list[tuple[float, float, str]] = field(default_factory=list)
-    timed: bool = False
+from buzzline.charts.snapshots import BandSnapshot
 
 
 def band_vertices(x: list[float], low: list[float], high: list[float]) -> list[tuple[float, float]]:

@@ -212,8 +212,7 @@ def sample_data(shape: str, frame: int = 0) -> Any:
     import math
     import random
 
-    from buzzline.charts.band import BandSnapshot
-    from buzzline.charts.line import LineSnapshot
+    from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
 
     rng = random.Random(1000 + frame)
     n = 60 + 10 * frame

@@ -1,7 +1,6 @@
 """Line chart of a reading over time with stall markers (red point and label), bounded in size."""
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
@@ -10,18 +9,9 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from buzzline.charts.base import LAYOUT, LIMITS, SAME, Chart, digits
+from buzzline.charts.snapshots import LineSnapshot
 
 MAX_LABELS = 12
-
-
-@dataclass
-class LineSnapshot:
-    x: list[float]
-    y: list[float]
-    markers: list[tuple[float, float, str]] = field(default_factory=list)
-    spans: list[tuple[float, float]] = field(default_factory=list)  # shaded alert ranges
-    status: str = ""
-    timed: bool = True
 
 
 class LineChart(Chart):

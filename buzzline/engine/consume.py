@@ -81,6 +81,7 @@ class ConsumeJob:
         self._consumer = self.transport.consumer(self.topic, group=group, start=self.start,
                                                  start_positions=resume or None)
         self._consumer.listener = self
+        self.lag_unit = self._consumer.lag_unit
         for partition, position in self._consumer.positions().items():
             if position < resume.get(partition, 0):  # the transport could not resume there
                 self.state.start_over(partition)
@@ -232,12 +233,15 @@ class ConsumeJob:
             out["positions"] = {str(k): v for k, v in sorted(self.state.positions.items())}
             if self.lag is not None:
                 out["lag"] = {str(k): v for k, v in self.lag.items()}
+                out["lag_unit"] = self.lag_unit
         return out
 
     def status(self) -> str:
         text = f"{self.app.name} {self.totals.messages:,} msgs {self.totals.rate():,.0f}/s"
         lag = self.lag
-        return text if lag is None else f"{text} lag {sum(lag.values()):,}"
+        if lag is None:
+            return text
+        return f"{text} lag {sum(lag.values()):,}{' B' if self.lag_unit == 'bytes' else ''}"
 
 
 def _runs(batch: Batch) -> list[tuple[int, int, int]]:

@@ -21,6 +21,7 @@ from buzzline.engine.status import StatusLine
 
 if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (fast `produce` start)
     from buzzline.charts.view import LiveView
+    from buzzline.dashboard.publisher import LivePublisher
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,8 @@ class ViewOptions:
     save_every: float = 2.0
     charts: bool = True
     duration: float | None = None
+    # publish the consumers' numbers and panels here for `buzzline dashboard` (None: don't)
+    live_dir: Path | None = None
 
 
 @contextmanager
@@ -128,6 +131,13 @@ class Session:
         return LiveView(fig, groups, opts.fps, self.stop, self.finished, writer,
                         opts.save_every)
 
+    def _make_publisher(self) -> LivePublisher | None:
+        if self.options.live_dir is None or not self.consumers:
+            return None
+        from buzzline.dashboard.publisher import LivePublisher
+
+        return LivePublisher(self.consumers, self.options.live_dir, 1.0 / self.options.fps)
+
     def run(self) -> list[dict[str, Any]]:
         self.view = self._make_view()
         # what exists now (modules, the figure's artists) lives as long as the session: out
@@ -138,7 +148,10 @@ class Session:
                                     daemon=True) for job in self.consumers]
         threads += [threading.Thread(target=job.run_quietly, name=f"produce-{job.app.name}",
                                      daemon=True) for job in self.producers]
+        publisher = self._make_publisher()
         with stop_on_signals(self.stop), StatusLine(self.status) as status:
+            if publisher is not None:
+                publisher.start()
             for thread in threads:
                 thread.start()
             try:
@@ -157,6 +170,8 @@ class Session:
                     thread.join(timeout=30)
                 if self.view is not None:
                     self.view.finish()
+                if publisher is not None:  # the dashboard keeps the final numbers
+                    publisher.finish()
         for job in [*self.producers, *self.consumers]:
             if job.error is not None:
                 raise job.error

@@ -47,7 +47,7 @@ class Spec:
 
 def _line(x: list[float], y: list[float], markers: list | None = None, spans: list | None = None,
           status: str = "", timed: bool = False) -> Any:
-    from buzzline.charts.line import LineSnapshot
+    from buzzline.charts.snapshots import LineSnapshot
 
     return LineSnapshot(x, y, markers or [], spans or [], status, timed)
 
@@ -68,7 +68,7 @@ def top_k(field_name: str, k: int = 5) -> Spec:
 
 def _band(a: Rolling) -> Callable[[], Any]:
     def data() -> Any:
-        from buzzline.charts.band import BandSnapshot
+        from buzzline.charts.snapshots import BandSnapshot
 
         x, mean, low, high = a.points("x", "mean", "low", "high")
         return BandSnapshot(x, mean, low, high, markers=a.markers(), timed=False)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from buzzline.analytics import Pipeline, Totals
-from buzzline.apps.base import App
+from buzzline.apps.base import App, Feed, split_colors
 from buzzline.clock import Clock
 from buzzline.errors import SettingsError
 from buzzline.messages import Message
@@ -219,6 +219,13 @@ class StreamApp(App):
             else stream.colors
         return [kind.make(axes[0], data, title=self.title, **({"colors": colors} if colors
                                                                 else {}), **options)]
+
+    def feeds(self, pipeline: Pipeline, settings: Settings) -> list[Feed]:
+        stream = self.stream
+        data = stream.analytic.view(pipeline["stream"], KIND_SHAPES[stream.chart])
+        options = {"ylabel": stream.analytic.ylabel, **stream.chart_options}
+        return [Feed(self.title, stream.chart, data, options,
+                     split_colors(settings.chart_colors, stream.colors))]
 
     def headline(self, summary: dict[str, Any]) -> str:
         return f"{summary.get('messages', 0):,} messages, {summary.get('rejected', 0):,} rejected"

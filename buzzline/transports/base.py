@@ -85,6 +85,8 @@ class Consumer(ABC):
     """
 
     listener: Assignments | None = None
+    # what ``lag()`` counts: "messages" (Kafka) or "bytes" (a file: bytes not read yet)
+    lag_unit: str = "messages"
 
     @abstractmethod
     def poll(self, max_messages: int = 10_000, timeout: float = 0.1) -> Batch:
@@ -97,7 +99,8 @@ class Consumer(ABC):
         """Release resources. Safe to call twice."""
 
     def lag(self) -> dict[int, int] | None:
-        """partition -> messages not read yet, where the transport knows (else None)."""
+        """partition -> messages (or ``lag_unit``) not read yet, where the transport knows
+        (else None)."""
         return None
 
     def positions(self) -> dict[int, int]:

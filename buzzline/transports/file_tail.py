@@ -244,6 +244,14 @@ class FileConsumer(Consumer):
                 return Batch(values, {0: self._pos}, caught_up, oversized=oversized)
             time.sleep(min(self._interval, left))
 
+    lag_unit = "bytes"
+
+    def lag(self) -> dict[int, int] | None:
+        """Bytes written to the file but not read yet (None while it does not exist)."""
+        if self._fd is None:
+            return None
+        return {0: max(0, os.fstat(self._fd).st_size - self._pos)}
+
     def positions(self) -> dict[int, int]:
         """Where the next message starts: below a saved start position when that could not be
         used (the file was truncated, or is missing), so the caller can start over."""

@@ -1,0 +1,57 @@
+"""``buzzline dashboard``: serve the browser dashboard of the consumers running on this machine
+(they publish to ``data/live/``; see ``buzzline.dashboard``)."""
+
+import errno
+import logging
+import socket
+
+import click
+
+from buzzline.errors import BuzzlineError
+
+log = logging.getLogger("buzzline.dashboard")
+
+
+def check_port(host: str, port: int) -> None:
+    """One clear line when the address is taken or not ours (instead of uvicorn's traceback)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            reason = "is in use (another dashboard?)" if exc.errno == errno.EADDRINUSE \
+                else f"cannot be used: {exc.strerror}"
+            raise BuzzlineError(f"port {port} on {host} {reason}; "
+                                "pick another with --port") from None
+
+
+@click.command()
+@click.option("--port", "-p", type=click.IntRange(1, 65535), default=8050, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: reachable from other machines).")
+@click.option("--fps", type=float, default=None,
+              help="Frames pushed to the page per second [BUZZLINE_FPS or 10].")
+@click.pass_context
+def dashboard(ctx: click.Context, port: int, host: str, fps: float | None) -> None:
+    """Show the live charts of the consumers running here, in a browser.
+
+    Every consumer (buzzline consume, demo, run, and the teaching commands) publishes
+    its numbers and charts' data to data/live/ a few times a second; this page shows them,
+    with the message rate, lag, dead letters, a time window and pause. No internet needed."""
+    import uvicorn
+
+    from buzzline.cli import _settings
+    from buzzline.dashboard.publisher import live_dir
+    from buzzline.dashboard.server import create_app
+
+    settings = _settings(ctx, fps=fps)
+    directory = live_dir(settings.data_dir)
+    check_port(host, port)
+    shown = "localhost" if host in ("127.0.0.1", "::1") else host
+    click.echo(f"buzzline dashboard: http://{shown}:{port}/  (reading {directory}/; "
+               "Ctrl-C to stop)")
+    config = uvicorn.Config(create_app(directory, settings.fps), host=host, port=port,
+                            log_level="warning", access_log=False, lifespan="on",
+                            timeout_graceful_shutdown=1)
+    uvicorn.Server(config).run()

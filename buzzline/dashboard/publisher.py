@@ -1,0 +1,117 @@
+"""Consumers publish what the dashboard shows: each consumer's numbers and panels, as one JSON
+file in ``data/live/`` replaced atomically a few times a second (aggregates at the frame rate,
+never messages). A reader never sees half a file; the last one stays, marked finished."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from buzzline.dashboard.panels import panel
+
+if TYPE_CHECKING:
+    from buzzline.engine.consume import ConsumeJob
+
+log = logging.getLogger(__name__)
+VERSION = 1
+HEARTBEAT_SECONDS = 1.0  # an unchanged consumer still says it is alive this often
+FORGET_SECONDS = 86_400.0  # files of consumers gone this long are removed at start
+
+
+def live_dir(data_dir: Path) -> Path:
+    return data_dir / "live"
+
+
+class LivePublisher:
+    """Writes one file per consumer job every ``period`` seconds (when something changed, or
+    at least every ``HEARTBEAT_SECONDS``); ``finish()`` writes the final numbers."""
+
+    def __init__(self, jobs: Sequence[ConsumeJob], directory: Path, period: float = 0.1) -> None:
+        self.jobs, self.directory, self.period = list(jobs), directory, period
+        self.pid, self.started = os.getpid(), time.time()
+        self.ids = _ids(self.jobs, self.pid)
+        self._last: dict[str, tuple[bytes, float]] = {}
+        self._feeds = {id(job): job.app.feeds(job.pipeline, job.settings) for job in self.jobs}
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.writes = 0
+
+    def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        _forget_old(self.directory)
+        self._thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.period):
+            self.publish()
+
+    def publish(self, state: str = "running") -> None:
+        for job, ident in zip(self.jobs, self.ids, strict=True):
+            body = orjson.dumps(self.record(job, ident, state))
+            last = self._last.get(ident)
+            now = time.monotonic()
+            if last is not None and last[0] == body and now - last[1] < HEARTBEAT_SECONDS \
+                    and state == "running":
+                continue
+            self._last[ident] = (body, now)
+            stamped = body[:-1] + b',"updated":' + orjson.dumps(time.time()) + b"}"
+            try:
+                _write_atomic(self.directory / f"{ident}.json", stamped)
+                self.writes += 1
+            except OSError as exc:  # a full disk or a removed folder: the consumer goes on
+                log.warning("dashboard: cannot write %s: %s", self.directory, exc)
+
+    def record(self, job: ConsumeJob, ident: str, state: str) -> dict[str, Any]:
+        """What the dashboard shows of ``job`` now (its data copied under its lock)."""
+        with job.lock:
+            totals = job.totals
+            numbers = {"messages": totals.messages, "rejected": totals.rejected,
+                       "dead_letters": job.dead_letters.count, "rate": totals.rate()}
+            datas = [(feed, feed.data()) for feed in self._feeds[id(job)]]
+        lag = job.lag
+        return {"version": VERSION, "id": ident, "app": job.app.name, "title": job.app.title,
+                "transport": job.transport.name, "topic": job.topic,
+                "group": job.app.group(job.settings), "pid": self.pid, "started": self.started,
+                "state": state, **numbers,
+                "lag": sum(lag.values()) if lag is not None else None,
+                "lag_unit": job.lag_unit,
+                "panels": [panel(feed, data) for feed, data in datas]}
+
+    def finish(self) -> None:
+        """Stop the thread and write the final numbers (state "finished")."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.publish("finished")
+
+
+def _ids(jobs: Sequence[ConsumeJob], pid: int) -> list[str]:
+    out: list[str] = []
+    for job in jobs:
+        base = f"{job.app.name}-{job.transport.name}-{pid}"
+        out.append(base if base not in out else f"{base}-{len(out)}")
+    return out
+
+
+def _write_atomic(path: Path, body: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(body)
+    os.replace(tmp, path)
+
+
+def _forget_old(directory: Path) -> None:
+    cutoff = time.time() - FORGET_SECONDS
+    for path in directory.glob("*.json"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:  # another process removed it first
+            continue
