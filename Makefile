@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install dev demo test lint data clean images bench
+.PHONY: help install dev demo test lint data clean images bench vendor
 
 help:
 	@echo "make demo    - install (first run) and run the live demo (a window, or images in out/)"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint    - ruff"
 	@echo "make data    - write the sample data into data/"
 	@echo "make bench   - run the benchmarks (about 10 minutes): bench/RESULTS.md"
+	@echo "make vendor  - fetch the dashboard's Chart.js from npm again (it is kept in the package)"
 	@echo "make clean   - remove .venv, out/, logs/"
 
 $(BIN)/python:
@@ -45,7 +46,7 @@ lint: dev
 	$(BIN)/ruff check buzzline producers consumers tests bench
 
 clean:
-	rm -rf $(VENV) out logs .pytest_cache
+	rm -rf $(VENV) out logs .pytest_cache test-artifacts
 
 # The README's pictures, made by buzzline itself (headless, in a scratch folder).
 images: install
@@ -65,3 +66,8 @@ bench: install
 	@if grep -q '^bench *=' pyproject.toml; then $(PIP) install -q -e ".[dev,bench]"; \
 	else $(PIP) install -q -e ".[dev]"; fi
 	$(BIN)/python bench/run_all.py $(ARGS)
+
+# The dashboard's charting library (Chart.js, from npm) is kept in buzzline/dashboard/static/vendor/
+# so the page works offline; this fetches the pinned version again and checks its hash.
+vendor:
+	bash tools/vendor-js.sh
