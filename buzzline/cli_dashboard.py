@@ -3,9 +3,16 @@
 
 import errno
 import logging
+import signal
 import socket
+from collections.abc import Callable
+from types import FrameType
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    import uvicorn
 
 from buzzline.errors import BuzzlineError
 
@@ -51,7 +58,22 @@ def dashboard(ctx: click.Context, port: int, host: str, fps: float | None) -> No
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     click.echo(f"buzzline dashboard: http://{shown}:{port}/  (reading {directory}/; "
                "Ctrl-C to stop)")
-    config = uvicorn.Config(create_app(directory, settings.fps), host=host, port=port,
-                            log_level="warning", access_log=False, lifespan="on",
-                            timeout_graceful_shutdown=1)
-    uvicorn.Server(config).run()
+    app = create_app(directory, settings.fps)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
+                            lifespan="on", timeout_graceful_shutdown=2)
+    serve(config, app.state.frames.close_soon)
+
+
+def serve(config: "uvicorn.Config", close_streams: Callable[[], None]) -> None:
+    """uvicorn's server, whose open event streams end when it is asked to stop (else it waits
+    for them and cancels them with a traceback); SIGTERM stops it like Ctrl-C (exit 0)."""
+    import uvicorn
+
+    class DashboardServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            close_streams()
+            if sig == signal.SIGTERM and not self.should_exit:
+                sig = signal.SIGINT  # re-raised after shutdown: a KeyboardInterrupt, exit 0
+            super().handle_exit(sig, frame)
+
+    DashboardServer(config).run()

@@ -336,10 +336,6 @@ def test_hub_skips_corrupt_and_half_written_files(live, clock) -> None:
     assert only(hub.frame(0))["messages"] == 20
 
 
-@pytest.mark.xfail(strict=True, reason="hub.py Hub._sample/_consumer index record['panels'], "
-                   "['messages'], ['rate'] unchecked: a JSON file with version 1 but missing "
-                   "or mistyped fields raises KeyError/TypeError out of Hub.scan (which kills "
-                   "the server's frame task) instead of being skipped and counted in errors")
 def test_hub_skips_a_version_1_file_with_missing_fields(live, clock) -> None:
     hub = hub_of(live, clock)
     live.write(record("a", messages=10, updated=T0))
@@ -350,10 +346,6 @@ def test_hub_skips_a_version_1_file_with_missing_fields(live, clock) -> None:
     assert hub.errors >= 2
 
 
-@pytest.mark.xfail(strict=True, reason="hub.py Hub.scan skips a file whose st_mtime_ns equals "
-                   "the last one read: a rewrite within one timestamp tick (coarse file clocks; "
-                   "LivePublisher.finish() writes right after the thread's last write) is "
-                   "never read, so a finished consumer can stay 'running' and then 'gone'")
 def test_hub_sees_a_rewrite_within_one_timestamp_tick(live, clock) -> None:
     hub = hub_of(live, clock)
     path = live.write(record("a", messages=10, updated=T0))
@@ -656,17 +648,15 @@ def health(port: int) -> dict[str, Any]:
     return orjson.loads(get(port, "/api/health")[2])
 
 
-@pytest.mark.xfail(strict=True, reason="server.py Frames.run has no guard: a version 1 file "
-                   "missing fields makes hub.scan raise (KeyError 'panels'), the frame task "
-                   "dies silently and no page gets a frame again, even after the file is gone")
 def test_server_keeps_sending_frames_after_a_bad_file(workdir: Path) -> None:
     live = LiveDir(workdir / "data" / "live")
     with dashboard(workdir) as (_, port):
         live.write(b'{"version": 1, "id": "foreign"}', "foreign")
         deadline = time.monotonic() + 10
-        while health(port)["consumers"] == 0:  # the frame task has read it
+        while health(port)["errors"] == 0:  # the frame task has read it, and set it aside
             assert time.monotonic() < deadline
             time.sleep(0.05)
+        assert health(port)["consumers"] == 0
         (live.path / "foreign.json").unlink()
         seq = health(port)["seq"]
         deadline = time.monotonic() + 3  # a heartbeat frame comes every second
@@ -700,13 +690,9 @@ def test_dashboard_stops_on_a_signal_with_a_page_open(workdir: Path, sig: int) -
         finally:
             events.close()
     assert took < 5
-    # Ctrl-C exits 0 (buzzline's main); uvicorn re-raises SIGTERM after its clean shutdown
-    assert code in ({0} if sig == signal.SIGINT else {0, -signal.SIGTERM})
+    assert code == 0  # as `buzzline consume` does on Ctrl-C and SIGTERM
 
 
-@pytest.mark.xfail(strict=True, reason="server.py events(): the SSE generator never ends on "
-                   "shutdown, so uvicorn cancels it after timeout_graceful_shutdown and logs "
-                   "'Exception in ASGI application' with a CancelledError traceback")
 def test_dashboard_stops_without_a_traceback_with_a_page_open(workdir: Path) -> None:
     with dashboard(workdir) as (proc, port):
         events = Events(port)

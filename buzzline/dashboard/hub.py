@@ -33,7 +33,7 @@ class Sample:
 @dataclass
 class Watched:
     record: dict[str, Any]
-    mtime: int
+    stamp: tuple[int, ...]
     history: deque[Sample] = field(default_factory=lambda: deque(
         maxlen=int(HISTORY_SECONDS / SAMPLE_SECONDS) + 2))
 
@@ -50,22 +50,26 @@ class Hub:
         seen = set()
         paths = sorted(self.directory.glob("*.json")) if self.directory.is_dir() else []
         for path in paths:
+            key = path.stem
             try:
-                mtime = path.stat().st_mtime_ns
-                key = path.stem
+                st = path.stat()
+                # each write replaces the file (a new inode): a rewrite within one tick of
+                # the file clock is still seen
+                stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
                 seen.add(key)
                 old = self.watched.get(key)
-                if old is not None and old.mtime == mtime:
+                if old is not None and old.stamp == stamp:
                     continue
                 record = orjson.loads(path.read_bytes())
             except (OSError, orjson.JSONDecodeError):  # replaced or removed meanwhile
                 self.errors += 1
                 continue
-            if not isinstance(record, dict) or record.get("version") != 1:
+            if not valid(record):  # another version, or not a consumer's file
+                self.errors += 1
                 continue
             if old is None:
-                self.watched[key] = old = Watched(record, mtime)
-            old.record, old.mtime = record, mtime
+                self.watched[key] = old = Watched(record, stamp)
+            old.record, old.stamp = record, stamp
             changed = True
         for key in set(self.watched) - seen:
             del self.watched[key]
@@ -120,6 +124,34 @@ class Hub:
                    rates=_rates(item.history, now - window if window > 0 else -math.inf))
         out["panels"] = [_panel(p, base, i) for i, p in enumerate(record["panels"])]
         return out
+
+
+NUMBER = (int, float)
+PANEL_DATA = {"categories": {"counts": dict}, "series": {"x": list, "y": list},
+              "band": {"x": list, "mean": list, "low": list, "high": list},
+              "points": {"x": list, "y": list}, "values": {"edges": list, "counts": list}}
+
+
+def valid(record: Any) -> bool:
+    """A version 1 record of the fields the frame reads, each of its type."""
+    if not isinstance(record, dict) or record.get("version") != 1:
+        return False
+    if not isinstance(record.get("id"), str) or not isinstance(record.get("panels"), list):
+        return False
+    for name in ("messages", "rejected", "rate", "updated"):
+        value = record.get(name)
+        if not isinstance(value, NUMBER) or isinstance(value, bool):
+            return False
+    for panel in record["panels"]:
+        if not isinstance(panel, dict) or not isinstance(panel.get("data"), dict):
+            return False
+        fields = PANEL_DATA.get(panel.get("shape"))
+        if fields is None or any(not isinstance(panel["data"].get(k), kind)
+                                 for k, kind in fields.items()):
+            return False
+        if not isinstance(panel.get("options", {}), dict):
+            return False
+    return True
 
 
 def _baseline(history: deque[Sample], since: float) -> Sample | None:

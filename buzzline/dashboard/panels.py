@@ -15,6 +15,11 @@ MAX_POINTS = 2_000  # points of a line, band or scatter sent per frame
 MAX_CATEGORIES = 200  # the largest categories sent (the page ranks and cuts them further)
 DAY_MS = 86_400_000.0  # a timed x is a matplotlib day number; the page wants epoch ms
 # matplotlib's "tab:" colours in CSS (other names and hex codes are CSS already)
+# matplotlib's cycle ("C0".."C9") and one-letter names, which CSS does not know
+CYCLE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+         "#bcbd22", "#17becf")
+LETTERS = {"b": "#0000ff", "g": "#008000", "r": "#ff0000", "c": "#00bfbf", "m": "#bf00bf",
+           "y": "#bfbf00", "k": "#000000", "w": "#ffffff"}
 TAB_COLORS = {"tab:blue": "#1f77b4", "tab:orange": "#ff7f0e", "tab:green": "#2ca02c",
               "tab:red": "#d62728", "tab:purple": "#9467bd", "tab:brown": "#8c564b",
               "tab:pink": "#e377c2", "tab:gray": "#7f7f7f", "tab:grey": "#7f7f7f",
@@ -22,7 +27,10 @@ TAB_COLORS = {"tab:blue": "#1f77b4", "tab:orange": "#ff7f0e", "tab:green": "#2ca
 
 
 def css_color(name: str) -> str:
-    return TAB_COLORS.get(name.strip().lower(), name.strip())
+    text = name.strip()
+    if len(text) == 2 and text[0] == "C" and text[1].isdigit():
+        return CYCLE[int(text[1])]
+    return LETTERS.get(text) or TAB_COLORS.get(text.lower(), text)
 
 
 def _finite(values: Sequence[float]) -> list[float | None]:
@@ -42,6 +50,11 @@ def _x(values: Sequence[float], timed: bool) -> list[float]:
     return [v * DAY_MS for v in values] if timed else [float(v) for v in values]
 
 
+def _markers(markers: Sequence[tuple[float, float, str]], timed: bool) -> list[list]:
+    return [[_x([x], timed)[0], _finite([y])[0], str(label)] for x, y, label in markers
+            if math.isfinite(x)]
+
+
 def categories(data: dict[str, float]) -> dict[str, Any]:
     """The largest ``MAX_CATEGORIES`` (all their values: the window and top-k come later)."""
     items = sorted(data.items(), key=lambda kv: (-kv[1], str(kv[0])))[:MAX_CATEGORIES]
@@ -52,7 +65,7 @@ def series(snap: LineSnapshot) -> dict[str, Any]:
     keep = _thin(len(snap.x))
     timed = bool(snap.timed)
     return {"x": _x([snap.x[i] for i in keep], timed), "y": _finite([snap.y[i] for i in keep]),
-            "markers": [[_x([x], timed)[0], y, label] for x, y, label in snap.markers],
+            "markers": _markers(snap.markers, timed),
             "spans": [_x([a, b], timed) for a, b in snap.spans],
             "status": snap.status, "timed": timed}
 
@@ -64,7 +77,7 @@ def band(snap: BandSnapshot) -> dict[str, Any]:
     return {"x": _x(pick, timed), "mean": _finite([snap.mean[i] for i in keep]),
             "low": _finite([snap.low[i] for i in keep]),
             "high": _finite([snap.high[i] for i in keep]),
-            "markers": [[_x([x], timed)[0], y, label] for x, y, label in snap.markers],
+            "markers": _markers(snap.markers, timed),
             "timed": timed}
 
 

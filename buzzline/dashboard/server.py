@@ -37,6 +37,19 @@ class Frames:
     encoded: dict[float, tuple[int, bytes]] = field(default_factory=dict)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     sent: int = 0  # frames sent to pages, for the closing numbers
+    closing: bool = False  # the server is stopping: the event streams end
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def close(self) -> None:
+        """End every event stream (a page reconnects to the next server by itself)."""
+        self.closing = True
+        self.ready.set()
+
+    def close_soon(self) -> None:
+        """``close`` from a signal handler: in the event loop's own turn."""
+        if self.loop is not None:
+            self.loop.call_soon_threadsafe(self.close)
 
     def encode(self, window: float) -> bytes:
         cached = self.encoded.get(window)
@@ -47,7 +60,7 @@ class Frames:
 
     async def run(self) -> None:
         """Scan at the frame rate; a new frame when anything changed (or each second)."""
-        loop = asyncio.get_running_loop()
+        self.loop = loop = asyncio.get_running_loop()
         last = loop.time()
         while True:
             changed = self.hub.scan()
@@ -83,7 +96,8 @@ def create_app(directory: Path, fps: float = 10.0) -> Starlette:
 
     async def health(request: Request) -> Response:
         return JSONResponse({"ok": True, "directory": str(directory), "seq": frames.seq,
-                             "consumers": len(frames.hub.watched), "sent": frames.sent})
+                             "consumers": len(frames.hub.watched), "sent": frames.sent,
+                             "errors": frames.hub.errors})
 
     async def events(request: Request) -> Response:
         window = window_of(request)
@@ -91,7 +105,7 @@ def create_app(directory: Path, fps: float = 10.0) -> Starlette:
         async def stream() -> AsyncIterator[bytes]:
             yield b"retry: 1000\n\n"
             seq = -1
-            while True:
+            while not frames.closing:
                 if frames.seq != seq:
                     seq = frames.seq
                     frames.sent += 1
