@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 
 from buzzline.charts.bars import KeyedBars
-from buzzline.charts.base import DEFAULT_COLORS, number, whole
+from buzzline.charts.base import DEFAULT_COLORS, TICK_WIDTH, count_formatter, number, whole
 
 
 class BarChart(KeyedBars):
@@ -35,6 +35,8 @@ class BarChart(KeyedBars):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_ylim(0, 10)
+        # compact labels of one width (10, 2.5k, 1.25M): a rescale keeps the layout
+        ax.yaxis.set_major_formatter(count_formatter(TICK_WIDTH))
         ax.grid(axis="y", alpha=0.3)
         self._total = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top",
                               fontsize=9, color="0.3", animated=True, clip_on=True)
@@ -61,6 +63,9 @@ class BarChart(KeyedBars):
         rect.set_height(value)  # type: ignore[attr-defined]
         label.set_y(value)
         label.set_text(number(value))
+
+    def _relayout(self, old: float, new: float) -> bool:
+        return False  # the tick labels keep their width (count_formatter)
 
     def _limit(self) -> float:
         return self.ax.get_ylim()[1]

@@ -10,7 +10,15 @@ from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.text import Text
 
-from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, LIMITS, SAME, Chart, digits, grow_limit
+from buzzline.charts.base import (
+    DEFAULT_COLORS,
+    LAYOUT,
+    LIMITS,
+    SAME,
+    Chart,
+    compact,
+    grow_limit,
+)
 
 
 class KeyedBars(Chart):
@@ -57,8 +65,12 @@ class KeyedBars(Chart):
         new = grow_limit(old, max(values, default=0) * self.headroom)
         if new is not None:
             self._set_limit(new)
-            redraw = max(redraw, LAYOUT if digits(new) != digits(old) else LIMITS)
+            redraw = max(redraw, LAYOUT if self._relayout(old, new) else LIMITS)
         return redraw
+
+    def _relayout(self, old: float, new: float) -> bool:
+        """Whether the value axis' new limit changes the space its tick labels need."""
+        return len(compact(new)) != len(compact(old))
 
     @abstractmethod
     def _build(self, keys: list[str], colors: list[str]) -> None:

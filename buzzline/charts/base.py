@@ -9,6 +9,7 @@ from typing import Any
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import is_color_like
+from matplotlib.ticker import FuncFormatter
 
 from buzzline.errors import SettingsError
 
@@ -77,6 +78,40 @@ def grow_limit(current: float, needed: float) -> float | None:
 def digits(value: float) -> int:
     """Width of a tick label for ``value`` (a change means a new layout)."""
     return len(f"{abs(value):.0f}")
+
+
+SCALES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+FIGURE_SPACE = "\u2007"  # as wide as a digit: pads a label without showing
+HALF_SPACE = "\u2008"  # punctuation space: about half a digit
+WIDE = ("M", "G", "T")  # suffixes about 1.3 digits wide
+TICK_WIDTH = 5  # characters of a compact tick label: "17.5k", "1.25M"
+
+
+def compact(value: float) -> str:
+    """A short tick label for a count: ``950``, ``2.5k``, ``17.5k``, ``1.25M``."""
+    for scale, suffix in SCALES:
+        if abs(value) >= scale * 0.9995:  # 999,999 is "1M", not "1e+03k"
+            text = f"{value / scale:.3g}"
+            if "e" not in text:
+                return text + suffix
+    text = f"{value:.3g}"
+    return text if "e" not in text else f"{value:,.0f}"
+
+
+def count_formatter(width: int = 0) -> FuncFormatter:
+    """Compact tick labels, left-padded with figure spaces to ``width`` characters: labels of
+    right-aligned ticks (a y axis on the left) then keep one width as the counts grow, so a
+    rescale moves no axis label and needs no new layout."""
+    def label(value: float, pos: int | None = None) -> str:
+        text = compact(value)
+        if not width:
+            return text
+        padded = text.rjust(width, FIGURE_SPACE)
+        if padded[0] == FIGURE_SPACE and text.endswith(WIDE):  # "  1M" as wide as "   0"
+            padded = HALF_SPACE + padded[1:]
+        return padded
+
+    return FuncFormatter(label)
 
 
 def whole(value: float) -> float:

@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 
 from buzzline.charts.bars import KeyedBars
-from buzzline.charts.base import DEFAULT_COLORS, number, whole
+from buzzline.charts.base import DEFAULT_COLORS, count_formatter, number, whole
 
 
 class HBarChart(KeyedBars):
@@ -32,6 +32,7 @@ class HBarChart(KeyedBars):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_xlim(0, 10)
+        ax.xaxis.set_major_formatter(count_formatter())  # 2.5k, 1.25M
         ax.grid(axis="x", alpha=0.3)
 
     def _build(self, keys: list[str], colors: list[str]) -> None:

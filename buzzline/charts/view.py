@@ -9,8 +9,10 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 from matplotlib.transforms import Bbox, IdentityTransform
 
 from buzzline.charts.base import LAYOUT, LIMITS, SAME, UNCHANGED, Chart
@@ -37,7 +39,10 @@ class Blitter:
     def __init__(self, fig: Figure, charts: Sequence[Chart]) -> None:
         self.fig, self.canvas, self.charts = fig, fig.canvas, list(charts)
         self.backgrounds: dict[int, object] = {}
-        self.cells: dict[int, Bbox] = {}  # each chart's Axes with its ticks, labels, title
+        # per chart, as last drawn: its limits and the extents of its axes' tick labels
+        self.views: dict[int, tuple[tuple[float, float], tuple[float, float]]] = {}
+        self.strips: dict[int, tuple[Bbox | None, Bbox | None]] = {}
+        self.size = self.fig.bbox.bounds  # the figure's size in pixels at the last full draw
         self.canvas.mpl_connect("draw_event", self._on_draw)
         # lay the figure out only when asked (``full(layout=True)``), not on every redraw
         self._layout = fig.get_layout_engine()
@@ -49,9 +54,16 @@ class Blitter:
             return
         self.backgrounds = {id(c): self.canvas.copy_from_bbox(c.ax.bbox) for c in self.charts}
         renderer = self.canvas.get_renderer()
-        self.cells = {id(c): c.ax.get_tightbbox(renderer) for c in self.charts}
         for chart in self.charts:
+            self._remember(chart, renderer)
             self._draw_artists(chart)
+
+    def _remember(self, chart: Chart, renderer: object) -> None:
+        ax = chart.ax
+        self.size = self.fig.bbox.bounds
+        self.views[id(chart)] = (ax.get_xlim(), ax.get_ylim())
+        self.strips[id(chart)] = (_labels_box(ax.xaxis, renderer),
+                                  _labels_box(ax.yaxis, renderer))
 
     def _draw_artists(self, chart: Chart) -> None:
         for artist in chart.artists():
@@ -68,24 +80,89 @@ class Blitter:
 
     def redraw_axes(self, charts: Sequence[Chart]) -> None:
         """Redraw the static parts of ``charts`` whose limits moved, one Axes at a time (a
-        fraction of a whole-figure redraw): paint their old and new extent with the figure's
-        colour, draw the Axes, take its new background, draw its artists, blit."""
+        fraction of a whole-figure redraw). Only what a rescale changes is drawn again: the
+        area inside the Axes (grid, spines, legend) and the tick labels of the axes that moved,
+        over the figure's colour; the title, axis labels and the other axis' tick labels keep
+        their pixels. Then the Axes' new background, its artists, a blit."""
         if not self.backgrounds:
             return self.full()
         renderer = self.canvas.get_renderer()
         for chart in charts:
-            new = chart.ax.get_tightbbox(renderer)
-            region = Bbox.union([self.cells[id(chart)], new]).padded(2)
+            ax = chart.ax
+            if id(chart) not in self.views or self.size != self.fig.bbox.bounds:
+                return self.full()
+            region, keep, strips = self._rescaled(chart, renderer)
+            if region is None:  # the tick labels need more room: lay the figure out again
+                return self.full(layout=True)
             paint = Rectangle((region.x0, region.y0), region.width, region.height,
                               transform=IdentityTransform(), lw=0,
                               facecolor=self.fig.get_facecolor())
             paint.set_figure(self.fig)
             paint.draw(renderer)
-            chart.ax.draw(renderer)
-            self.cells[id(chart)] = new
-            self.backgrounds[id(chart)] = self.canvas.copy_from_bbox(chart.ax.bbox)
+            shown = [text.get_visible() for text in keep]
+            for text in keep:
+                text.set_visible(False)
+            # the title stays where it is (only an offset text on top, "1e6", may move it):
+            # Axes.draw does not place it again when _autotitlepos is False
+            autotitle = getattr(ax, "_autotitlepos", None)
+            if not ax.yaxis.offsetText.get_text():
+                ax._autotitlepos = False
+            try:
+                ax.draw(renderer)
+            finally:
+                ax._autotitlepos = autotitle
+                for text, visible in zip(keep, shown, strict=True):
+                    text.set_visible(visible)
+            self.views[id(chart)] = (ax.get_xlim(), ax.get_ylim())
+            self.strips[id(chart)] = strips
+            self.backgrounds[id(chart)] = self.canvas.copy_from_bbox(ax.bbox)
             self._draw_artists(chart)
             self.canvas.blit(region)
+
+    def _rescaled(self, chart: Chart, renderer: object) -> tuple[Bbox | None, list[Text], tuple]:
+        """The region a rescale of ``chart`` changes (None: more than its Axes and tick
+        labels), the texts outside it, which keep their pixels (not drawn again), and where
+        the axes' tick labels will be."""
+        ax = chart.ax
+        boxes = [ax.bbox.padded(2)]
+        groups: list[tuple[list[Text], Bbox | None]] = [  # texts that may keep their pixels
+            ([t], None) for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+        strips = []
+        for axis, was, now, old, outer in zip(
+                (ax.xaxis, ax.yaxis), self.views[id(chart)], (ax.get_xlim(), ax.get_ylim()),
+                self.strips[id(chart)], ("y0", "x0"), strict=True):
+            if was == now:
+                ticks = [t for tick in (*axis.majorTicks, *axis.minorTicks)
+                         for t in (tick.label1, tick.label2)]
+                groups += [([axis.label], None), ([*ticks, axis.offsetText], old)]
+                strips.append(old)
+                continue
+            new = _labels_box(axis, renderer)
+            strips.append(new)
+            boxes += [b for b in (old, new) if b is not None]
+            shift = getattr(new, outer) - getattr(old, outer) if old and new else 0.0
+            if abs(shift) <= 0.5 and (old is None) == (new is None):
+                groups.append(([axis.label], None))
+                continue
+            # the axis label moves with the tick labels' outer edge: draw it again
+            label = axis.label.get_window_extent(renderer)
+            if old is None or new is None or label.width == 0:
+                return None, [], ()
+            moved = label.translated(*((shift, 0) if outer == "x0" else (0, shift)))
+            if not _inside(moved, self.fig.bbox):  # it would leave the figure
+                return None, [], ()
+            boxes += [label, moved]
+        region = Bbox.union(boxes)
+        shown = [(texts, box) for texts, box in (
+            ([t for t in texts if t.get_visible() and t.get_text()], box) for texts, box in groups)
+            if texts]
+        extents = [(texts, box or Bbox.union([t.get_window_extent(renderer) for t in texts]))
+                   for texts, box in shown]
+        # texts reaching into the region are painted over and drawn again, all of them
+        while reaching := [box for _, box in extents if _overlaps(box, region)]:
+            region = Bbox.union([region, *(box.padded(1) for box in reaching)])
+            extents = [(texts, box) for texts, box in extents if not _overlaps(box, region)]
+        return region, [t for texts, _ in extents for t in texts], tuple(strips)
 
     def fast(self, changed: Sequence[Chart] | None = None) -> None:
         """Redraw the artists of ``changed`` charts (all when None) over their backgrounds."""
@@ -95,6 +172,23 @@ class Blitter:
             self.canvas.restore_region(self.backgrounds[id(chart)])
             self._draw_artists(chart)
             self.canvas.blit(chart.ax.bbox)
+
+
+def _labels_box(axis: Axis, renderer: object) -> Bbox | None:
+    """Where ``axis``' tick labels (and its offset text, "1e6") are drawn for its limits now."""
+    labels = [*axis.get_majorticklabels(), *axis.get_minorticklabels(), axis.offsetText]
+    boxes = [t.get_window_extent(renderer) for t in labels if t.get_visible() and t.get_text()]
+    return Bbox.union(boxes) if boxes else None
+
+
+def _inside(box: Bbox, region: Bbox) -> bool:
+    return (region.x0 <= box.x0 and box.x1 <= region.x1 and region.y0 <= box.y0
+            and box.y1 <= region.y1)
+
+
+def _overlaps(box: Bbox, region: Bbox) -> bool:
+    return (box.width > 0 and box.height > 0 and box.x0 < region.x1 and region.x0 < box.x1
+            and box.y0 < region.y1 and region.y0 < box.y1)
 
 
 class LiveView:
