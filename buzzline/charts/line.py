@@ -12,6 +12,7 @@ from buzzline.charts.base import LAYOUT, LIMITS, SAME, Chart, digits
 from buzzline.charts.snapshots import LineSnapshot
 
 MAX_LABELS = 12
+AHEAD = 20  # frames of growth the x axis leaves room for when readings arrive fast
 
 
 class LineChart(Chart):
@@ -42,6 +43,8 @@ class LineChart(Chart):
         self._status = ax.text(0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                                color="0.25", animated=True, clip_on=True)
         self._timed: bool | None = None
+        self._growth = 0.0  # how far the last x moved in recent frames (decaying max)
+        self._last_x: float | None = None
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
@@ -103,12 +106,20 @@ class LineChart(Chart):
         lo, hi = min(ys), max(ys)
         first, last = xs[0], xs[-1]
         span = max(last - first, 1e-3 if self._timed else 1.0)
+        moved = last - self._last_x if self._last_x is not None else 0.0
+        self._last_x = last
+        self._growth = max(moved, self._growth * 0.5)
         new_x = (x0, x1)
         if self.window > 0:
             if (first, last + span * 0.02) != (x0, x1):
                 new_x = (first, last + span * 0.02)
-        elif first < x0 or last > x1 or x1 - x0 > 4 * span:
-            new_x = (first, first + span * 1.5)
+        else:
+            # room for half the span again; more when the readings come fast (a catch-up,
+            # a replay): the growth of AHEAD frames, so the axis moves every few seconds
+            # rather than every few frames, and comes back once the readings slow down
+            width = max(span * 1.5, span + AHEAD * self._growth)
+            if first < x0 or last > x1 or x1 - x0 > max(3 * span, 2 * width):
+                new_x = (first, first + width)
         pad = max((hi - lo) * 0.1, 1.0)
         new_y = (y0, y1)
         if lo < y0 or hi > y1 or (y1 - y0) > 6 * (hi - lo + 2 * pad):
