@@ -94,11 +94,12 @@ class Blitter:
             region, keep, strips = self._rescaled(chart, renderer)
             if region is None:  # the tick labels need more room: lay the figure out again
                 return self.full(layout=True)
-            paint = Rectangle((region.x0, region.y0), region.width, region.height,
-                              transform=IdentityTransform(), lw=0,
-                              facecolor=self.fig.get_facecolor())
-            paint.set_figure(self.fig)
-            paint.draw(renderer)
+            for box in region:
+                paint = Rectangle((box.x0, box.y0), box.width, box.height,
+                                  transform=IdentityTransform(), lw=0,
+                                  facecolor=self.fig.get_facecolor())
+                paint.set_figure(self.fig)
+                paint.draw(renderer)
             shown = [text.get_visible() for text in keep]
             for text in keep:
                 text.set_visible(False)
@@ -117,12 +118,13 @@ class Blitter:
             self.strips[id(chart)] = strips
             self.backgrounds[id(chart)] = self.canvas.copy_from_bbox(ax.bbox)
             self._draw_artists(chart)
-            self.canvas.blit(region)
+            self.canvas.blit(Bbox.union(region))
 
-    def _rescaled(self, chart: Chart, renderer: object) -> tuple[Bbox | None, list[Text], tuple]:
-        """The region a rescale of ``chart`` changes (None: more than its Axes and tick
-        labels), the texts outside it, which keep their pixels (not drawn again), and where
-        the axes' tick labels will be."""
+    def _rescaled(self, chart: Chart, renderer: object
+                  ) -> tuple[list[Bbox] | None, list[Text], tuple]:
+        """The region a rescale of ``chart`` changes, as boxes (None: more than its Axes and
+        tick labels), the texts outside it, which keep their pixels (not drawn again), and
+        where the axes' tick labels will be."""
         ax = chart.ax
         boxes = [ax.bbox.padded(2)]
         groups: list[tuple[list[Text], Bbox | None]] = [  # texts that may keep their pixels
@@ -136,10 +138,13 @@ class Blitter:
                          for t in (tick.label1, tick.label2)]
                 groups += [([axis.label], None), ([*ticks, axis.offsetText], old)]
                 strips.append(old)
+                if old is not None:  # its tick marks, between its labels and the Axes
+                    boxes.append(_between(old, ax.bbox, outer[0]))
                 continue
             new = _labels_box(axis, renderer)
             strips.append(new)
-            boxes += [b for b in (old, new) if b is not None]
+            # the labels' boxes reach to the Axes' edge: the tick marks between move too
+            boxes += [_to_edge(b, ax.bbox, outer[0]) for b in (old, new) if b is not None]
             shift = getattr(new, outer) - getattr(old, outer) if old and new else 0.0
             if abs(shift) <= 0.5 and (old is None) == (new is None):
                 groups.append(([axis.label], None))
@@ -152,17 +157,16 @@ class Blitter:
             if not _inside(moved, self.fig.bbox):  # it would leave the figure
                 return None, [], ()
             boxes += [label, moved]
-        region = Bbox.union(boxes)
         shown = [(texts, box) for texts, box in (
             ([t for t in texts if t.get_visible() and t.get_text()], box) for texts, box in groups)
             if texts]
         extents = [(texts, box or Bbox.union([t.get_window_extent(renderer) for t in texts]))
                    for texts, box in shown]
         # texts reaching into the region are painted over and drawn again, all of them
-        while reaching := [box for _, box in extents if _overlaps(box, region)]:
-            region = Bbox.union([region, *(box.padded(1) for box in reaching)])
-            extents = [(texts, box) for texts, box in extents if not _overlaps(box, region)]
-        return region, [t for texts, _ in extents for t in texts], tuple(strips)
+        while reaching := [box for _, box in extents if _overlaps(box, boxes)]:
+            boxes += [box.padded(1) for box in reaching]
+            extents = [(texts, box) for texts, box in extents if not _overlaps(box, boxes)]
+        return boxes, [t for texts, _ in extents for t in texts], tuple(strips)
 
     def fast(self, changed: Sequence[Chart] | None = None) -> None:
         """Redraw the artists of ``changed`` charts (all when None) over their backgrounds."""
@@ -181,14 +185,31 @@ def _labels_box(axis: Axis, renderer: object) -> Bbox | None:
     return Bbox.union(boxes) if boxes else None
 
 
+def _to_edge(box: Bbox, axes: Bbox, across: str) -> Bbox:
+    """``box`` (tick labels beside ``axes``) grown across (``"x"`` or ``"y"``) to the Axes."""
+    if across == "x":
+        return Bbox.from_extents(min(box.x0, axes.x1), box.y0, max(box.x1, axes.x0), box.y1)
+    return Bbox.from_extents(box.x0, min(box.y0, axes.y1), box.x1, max(box.y1, axes.y0))
+
+
+def _between(box: Bbox, axes: Bbox, across: str) -> Bbox:
+    """The band from ``box`` (tick labels beside ``axes``) to the Axes, as long as the Axes."""
+    # a pixel short of the labels: painting a fractional edge touches the pixels beside it
+    if across == "x":
+        x0, x1 = (box.x1 + 1, axes.x0) if box.x1 <= axes.x0 else (axes.x1, box.x0 - 1)
+        return Bbox.from_extents(x0, axes.y0, x1, axes.y1)
+    y0, y1 = (box.y1 + 1, axes.y0) if box.y1 <= axes.y0 else (axes.y1, box.y0 - 1)
+    return Bbox.from_extents(axes.x0, y0, axes.x1, y1)
+
+
 def _inside(box: Bbox, region: Bbox) -> bool:
     return (region.x0 <= box.x0 and box.x1 <= region.x1 and region.y0 <= box.y0
             and box.y1 <= region.y1)
 
 
-def _overlaps(box: Bbox, region: Bbox) -> bool:
-    return (box.width > 0 and box.height > 0 and box.x0 < region.x1 and region.x0 < box.x1
-            and box.y0 < region.y1 and region.y0 < box.y1)
+def _overlaps(box: Bbox, region: list[Bbox]) -> bool:
+    return box.width > 0 and box.height > 0 and any(
+        box.x0 < r.x1 and r.x0 < box.x1 and box.y0 < r.y1 and r.y0 < box.y1 for r in region)
 
 
 class LiveView:
