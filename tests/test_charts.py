@@ -180,3 +180,66 @@ def test_redrawing_one_axes_matches_a_full_redraw():
     full = np.asarray(fig.canvas.buffer_rgba())
     differing = np.count_nonzero(np.any(partial != full, axis=-1))
     assert differing < 0.001 * full.shape[0] * full.shape[1], differing
+
+
+def test_bar_value_labels_are_compact_and_keep_one_width():
+    from buzzline.charts.base import FIGURE_SPACE, compact, count_formatter
+
+    assert [compact(v) for v in (0, 7, 950, 2500, 17500, 100_000, 999_999, 1_250_000)] == [
+        "0", "7", "950", "2.5k", "17.5k", "100k", "1M", "1.25M"]
+    label = count_formatter(5)
+    assert label(20_000) == f"{FIGURE_SPACE * 2}20k" and label(1_250_000) == "1.25M"
+    fig, ax = new_axes()
+    counts = {"A": 1}
+    chart = BarChart(ax, lambda: dict(counts))
+    chart.update(chart.snapshot())
+    levels = []
+    for n in (40, 400, 4_000, 40_000, 400_000, 4_000_000):
+        counts["A"] = n
+        levels.append(chart.update(chart.snapshot()))
+    assert levels == [LIMITS] * 6  # the axis grows; its labels keep their width: no layout
+
+
+def test_line_x_axis_leaves_more_room_while_readings_come_fast():
+    fig, ax = new_axes()
+    n = {"readings": 0}
+
+    def data() -> LineSnapshot:
+        xs = [float(x) for x in range(0, n["readings"], max(1, n["readings"] // 500))]
+        return LineSnapshot(xs, [50.0 + x % 7 for x in xs], timed=False)
+
+    chart = LineChart(ax, data)
+    rescales = []
+    for frame in range(40):
+        n["readings"] += 20_000 if frame < 20 else 20  # a catch-up, then a slow stream
+        x0 = ax.get_xlim()
+        chart.render(chart.snapshot())
+        rescales.append(ax.get_xlim() != x0)
+    assert sum(rescales[2:20]) <= 2  # fast: room for ~20 frames of growth at a time
+    span = n["readings"] - 20
+    assert ax.get_xlim()[1] - ax.get_xlim()[0] <= 2 * span  # slow again: room as before
+
+
+def test_rescaled_line_redraws_only_what_moved_and_matches_a_full_redraw():
+    import numpy as np
+
+    fig, axes = make_figure(1, "line")
+    n = {"readings": 3000}
+
+    def data() -> LineSnapshot:
+        xs = [20089.0 + s / 86400 for s in range(0, n["readings"], 10)]
+        marks = [(x, 150.0, f"Stall {i}") for i, x in enumerate(xs[::60])]
+        return LineSnapshot(xs, [150 + 50 * np.sin(s / 30) for s in range(len(xs))], marks,
+                            [(x, x + 0.01) for x, _, _ in marks], "status", True)
+
+    chart = LineChart(axes[0], data)
+    chart.update(chart.snapshot())
+    blitter = Blitter(fig, [chart])
+    blitter.full(layout=True)
+    n["readings"] = 9000  # past the x limit: the x axis moves, the y axis stays
+    assert chart.update(chart.snapshot()) == LIMITS
+    blitter.redraw_axes([chart])
+    partial = np.asarray(fig.canvas.buffer_rgba()).copy()
+    blitter.full()
+    full = np.asarray(fig.canvas.buffer_rgba())
+    assert np.count_nonzero(np.any(partial != full, axis=-1)) == 0

@@ -144,7 +144,9 @@ class Blitter:
             new = _labels_box(axis, renderer)
             strips.append(new)
             # the labels' boxes reach to the Axes' edge: the tick marks between move too
-            boxes += [_to_edge(b, ax.bbox, outer[0]) for b in (old, new) if b is not None]
+            # (a glyph may reach a little out of its text's box: "J")
+            boxes += [_to_edge(b, ax.bbox, outer[0]).padded(2) for b in (old, new)
+                      if b is not None]
             shift = getattr(new, outer) - getattr(old, outer) if old and new else 0.0
             if abs(shift) <= 0.5 and (old is None) == (new is None):
                 groups.append(([axis.label], None))
@@ -160,8 +162,12 @@ class Blitter:
         shown = [(texts, box) for texts, box in (
             ([t for t in texts if t.get_visible() and t.get_text()], box) for texts, box in groups)
             if texts]
-        extents = [(texts, box or Bbox.union([t.get_window_extent(renderer) for t in texts]))
-                   for texts, box in shown]
+        extents = []
+        for texts, box in shown:  # a group (tick labels) reaching in: look at each label
+            if box is None or (len(texts) > 1 and _overlaps(box, boxes)):
+                extents += [([t], t.get_window_extent(renderer)) for t in texts]
+            else:
+                extents.append((texts, box))
         # texts reaching into the region are painted over and drawn again, all of them
         while reaching := [box for _, box in extents if _overlaps(box, boxes)]:
             boxes += [box.padded(1) for box in reaching]
