@@ -6,7 +6,7 @@ PIP := $(BIN)/python -m pip
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: help install dev demo test lint data clean images bench vendor
+.PHONY: help install dev demo test lint data clean images bench bench-dashboard vendor
 
 help:
 	@echo "make demo    - install (first run) and run the live demo (a window, or images in out/)"
@@ -66,6 +66,12 @@ bench: install
 	@if grep -q '^bench *=' pyproject.toml; then $(PIP) install -q -e ".[dev,bench]"; \
 	else $(PIP) install -q -e ".[dev]"; fi
 	$(BIN)/python bench/run_all.py $(ARGS)
+
+# The browser dashboard under load for 10 minutes (needs chromium and chromium-driver): the
+# page's memory and frame rate; a screenshot for the README (ARGS: e.g. --minutes 2).
+bench-dashboard: dev
+	$(BIN)/python bench/dashboard.py --json bench/results/dashboard.json \
+		--screenshot docs/images/dashboard.png $(ARGS)
 
 # The dashboard's charting library (Chart.js, from npm) is kept in buzzline/dashboard/static/vendor/
 # so the page works offline; this fetches the pinned version again and checks its hash.

@@ -3,11 +3,12 @@
 import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bench.results import CaseResult, Target, load
-from tests.conftest import ROOT
+from tests.conftest import IN_CI, ROOT
 
 
 def run_bench(script: str, tmp_path, *args: str, timeout: float = 300) -> CaseResult:
@@ -143,3 +144,21 @@ def test_kafka_consume_bench_runs(kafka_broker, tmp_path):
     assert [t.ratio_at_least for t in case.targets] == [0.5, 3.0, 5000.0]
     assert any(n.startswith("run 1: buzzline chart") for n in case.notes), case.notes
     assert len([n for n in case.notes if "not installed" in n]) == len(skipped)
+
+
+@pytest.mark.slow
+def test_dashboard_bench_runs(tmp_path):
+    from tests.test_dashboard_browser import CHROMIUM, DRIVER
+
+    if not (Path(CHROMIUM).exists() and Path(DRIVER).exists()):
+        if IN_CI:
+            pytest.fail("chromium is missing in CI (.ci/run installs chromium chromium-driver)")
+        pytest.skip("Debian's chromium and chromium-driver are not installed")
+    case = run_bench("dashboard.py", tmp_path, "--minutes", "0.25", "--every", "5",
+                     "--rate", "2000", "--screenshot", str(tmp_path / "page.png"))
+    assert case.case == "dashboard" and case.unit == "MiB"
+    assert_complete(case)
+    assert case.targets[0].ratio_at_most == 1.2
+    samples = case.params["samples"]
+    assert samples[-1]["frames"] > 0 and samples[-1]["firehose_messages"] > 0
+    assert (tmp_path / "page.png").stat().st_size > 10_000

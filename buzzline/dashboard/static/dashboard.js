@@ -28,6 +28,13 @@
 
   // ---- formatting and colours ----------------------------------------------------------
   const fmt = (n) => (n == null || !isFinite(n) ? '—' : NUM.format(n));
+  // a file's lag in bytes: 1,234 bytes, 12.3 KB, 4.5 MB, 1.2 GB
+  const fmtBytes = (n) => {
+    if (n == null || !isFinite(n)) return ['—', ''];
+    if (n < 10000) return [NUM.format(n), 'bytes'];
+    const [value, unit] = n < 1e6 ? [n / 1e3, 'KB'] : n < 1e9 ? [n / 1e6, 'MB'] : [n / 1e9, 'GB'];
+    return [NUM1.format(value), unit];
+  };
   const fmtRate = (r) => (r == null || !isFinite(r) ? '—' : Math.abs(r) < 10 ? NUM1.format(r) : NUM.format(r));
   const short = (v) => (Math.abs(v) >= 1000 ? NUM.format(v) : String(Number(Number(v).toPrecision(4))));
   const ago = (s) => (s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${NUM1.format(s / 3600)} h`);
@@ -400,7 +407,12 @@
     setStat(els.messages, c.messages, fmt(c.messages));
     setStat(els.windowMessages, c.window_messages, fmt(c.window_messages));
     setStat(els.rate, c.rate, fmtRate(c.rate));
-    setStat(els.lag, c.lag, fmt(c.lag), c.lag == null ? '' : c.lag_unit);
+    if (c.lag_unit === 'bytes') {
+      const [text, unit] = fmtBytes(c.lag);
+      setStat(els.lag, c.lag, text, unit);
+    } else {
+      setStat(els.lag, c.lag, fmt(c.lag), c.lag == null ? '' : c.lag_unit);
+    }
     setStat(els.dead, c.rejected, fmt(c.rejected));
     card.section.classList.toggle('has-dead-letters', (c.rejected || 0) > 0);
 
