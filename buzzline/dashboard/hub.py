@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from buzzline.dashboard.records import valid
+
 HISTORY_SECONDS = 900  # the longest time window offered (15 min)
 SAMPLE_SECONDS = 1.0
 MAX_RATES = 300  # rate points per consumer in a frame
@@ -124,34 +126,6 @@ class Hub:
                    rates=_rates(item.history, now - window if window > 0 else -math.inf))
         out["panels"] = [_panel(p, base, i) for i, p in enumerate(record["panels"])]
         return out
-
-
-NUMBER = (int, float)
-PANEL_DATA = {"categories": {"counts": dict}, "series": {"x": list, "y": list},
-              "band": {"x": list, "mean": list, "low": list, "high": list},
-              "points": {"x": list, "y": list}, "values": {"edges": list, "counts": list}}
-
-
-def valid(record: Any) -> bool:
-    """A version 1 record of the fields the frame reads, each of its type."""
-    if not isinstance(record, dict) or record.get("version") != 1:
-        return False
-    if not isinstance(record.get("id"), str) or not isinstance(record.get("panels"), list):
-        return False
-    for name in ("messages", "rejected", "rate", "updated"):
-        value = record.get(name)
-        if not isinstance(value, NUMBER) or isinstance(value, bool):
-            return False
-    for panel in record["panels"]:
-        if not isinstance(panel, dict) or not isinstance(panel.get("data"), dict):
-            return False
-        fields = PANEL_DATA.get(panel.get("shape"))
-        if fields is None or any(not isinstance(panel["data"].get(k), kind)
-                                 for k, kind in fields.items()):
-            return False
-        if not isinstance(panel.get("options", {}), dict):
-            return False
-    return True
 
 
 def _baseline(history: deque[Sample], since: float) -> Sample | None:
