@@ -9,6 +9,7 @@ from confluent_kafka import (
     OFFSET_INVALID,
     KafkaError,
     KafkaException,
+    Message,
     TopicPartition,
 )
 from confluent_kafka import Consumer as RdConsumer
@@ -177,21 +178,19 @@ class KafkaConsumer(Consumer):
             messages = [first]
             if max_messages > 1:
                 messages += self._consumer.consume(num_messages=max_messages - 1, timeout=0)
-        failed = [m for m in messages if m.error() is not None]
-        if failed:  # rare: errors come on their own, not as messages of the topic
-            for message in failed:
-                self._log_error(message.error())
+        if any(map(Message.error, messages)):  # rare: errors come on their own
+            for message in messages:
+                if message.error() is not None:
+                    self._log_error(message.error())
             messages = [m for m in messages if m.error() is None]
-        # list comprehensions, not a loop with four calls per message: this is the hot path
-        values = [m.value() for m in messages]
+            if not messages:
+                return Batch(caught_up=False)
+        # one C-level pass per field, not a Python loop with calls: this is the hot path
+        values = list(map(Message.value, messages))
         if None in values:  # a message without a value (a tombstone): empty bytes, rejected
             values = [v or b"" for v in values]
-        runs, positions, at = [], {}, 0
-        for partition, group in groupby([m.partition() for m in messages]):
-            end = at + sum(1 for _ in group)
-            runs.append((partition, at, end))
-            positions[partition] = messages[end - 1].offset() + 1
-            at = end
+        runs = partition_runs(list(map(Message.partition, messages)))
+        positions = {partition: messages[end - 1].offset() + 1 for partition, _, end in runs}
         self._positions.update(positions)
         return Batch(values, positions, False, runs,
                      lambda index: (messages[index].partition(), messages[index].offset()))
@@ -252,3 +251,26 @@ class KafkaConsumer(Consumer):
                          wait=True)
         finally:
             self._consumer.close()  # leaves the group: its partitions move at once
+
+
+def partition_runs(partitions: list[int]) -> list[tuple[int, int, int]]:
+    """(partition, first index, end index) of each run of one partition's messages. A fetch
+    hands over each partition's messages together, so each partition is usually one run:
+    found with list.index and list.count (C speed); runs that tile the batch that way are
+    proof of it. Otherwise (a partition in several runs) the runs are found one by one."""
+    starts = sorted((partitions.index(p), p) for p in set(partitions))
+    runs, at = [], 0
+    for start, partition in starts:
+        if start != at:
+            break
+        end = at + partitions.count(partition)
+        runs.append((partition, at, end))
+        at = end
+    else:
+        return runs
+    runs, at = [], 0
+    for partition, group in groupby(partitions):
+        end = at + sum(1 for _ in group)
+        runs.append((partition, at, end))
+        at = end
+    return runs
