@@ -8,10 +8,11 @@ reads all of it with a fresh consumer group per subject:
                    Session with its live bar chart at 10 fps (a window on a private Xvfb
                    display when there is one, else headless: chart updated at 10 fps, rendered
                    to a PNG every 2 s)
-  raw confluent-kafka (count only)   Consumer.consume(10000) loop that only counts (the limit)
+  raw confluent-kafka (count only)   Consumer.consume(10000) loop that only counts, with
+                   buzzline's fetch setting (the limit), and with librdkafka's defaults
   Quix Streams     an Application counting per author in its state store (bench/peers/quix.py;
                    the first 200,000 messages by default: it is slow enough to need a minute
-                   per run for 1,000,000)
+                   per run for 1,000,000), with buzzline's fetch setting and with its defaults
   teaching consumer   kafka-python, json.loads and a full pyplot redraw per message (the
                    teaching project's consumer, bench/peers/kafka_python.py; 100 messages: it
                    manages about a dozen msgs/s)
@@ -52,14 +53,16 @@ from buzzline.apps import get_app  # noqa: E402
 from buzzline.charts.display import window_backend  # noqa: E402
 from buzzline.engine.consume import ConsumeJob  # noqa: E402
 from buzzline.engine.session import Session, ViewOptions  # noqa: E402
-from buzzline.transports.kafka import KafkaTransport  # noqa: E402
+from buzzline.transports.kafka import FETCH_CONFIG, KafkaTransport  # noqa: E402
 
 CASE = "kafka-consume"
 TITLE = "Kafka -> decode -> author counts -> live bar chart at 10 fps"
 BUZZLINE = "buzzline"
 FROM_FIRST = "buzzline, timed from its first message (as Quix and the teaching consumer)"
 RAW = "raw confluent-kafka (count only)"
+RAW_DEFAULT = "raw confluent-kafka (count only), librdkafka's default fetch backoff"
 QUIX = "Quix Streams"
+QUIX_DEFAULT = "Quix Streams, librdkafka's default fetch backoff"
 TEACHING = "teaching consumer (kafka-python, redraw per message)"
 PREFIX = "bench-consume-"
 
@@ -106,22 +109,24 @@ def buzzline_consume(bootstrap: str, topic: str, n: int, workdir: Path,
     return n / (ended[0] - started), n / (ended[0] - first[0]), summary.get("chart", {})
 
 
-def quix_consume(bootstrap: str, topic: str, n: int, workdir: Path) -> tuple[float, float]:
+def quix_consume(bootstrap: str, topic: str, n: int, workdir: Path,
+                 extra: dict | None = None) -> tuple[float, float]:
     """msgs/s from Quix's first message to the end of app.run, and its start-up seconds."""
     from bench.peers import quix
 
     started = time.perf_counter()
     counts, first = quix.count_by_author(bootstrap, topic, n, workdir / "quix-state",
-                                         group=f"{PREFIX}quix-{uuid.uuid4().hex}")
+                                         group=f"{PREFIX}quix-{uuid.uuid4().hex}",
+                                         extra=extra)
     ended = time.perf_counter()
     if sum(counts.values()) != n:
         raise RuntimeError(f"Quix counted {sum(counts.values()):,} of {n:,} messages")
     return n / (ended - first), first - started
 
 
-def raw_consume(bootstrap: str, topic: str, n: int) -> float:
+def raw_consume(bootstrap: str, topic: str, n: int, extra: dict | None = None) -> float:
     started = time.perf_counter()
-    count = raw_confluent.consume_count(bootstrap, topic, n)
+    count = raw_confluent.consume_count(bootstrap, topic, n, extra)
     elapsed = time.perf_counter() - started
     if count < n:
         raise RuntimeError(f"raw consumer read {count:,} of {n:,} messages")
@@ -197,12 +202,15 @@ def main() -> None:
             result.add(BUZZLINE, rate)
             result.add(FROM_FIRST, from_first)
             result.notes.append(describe_chart(run, chart))
-            result.add(RAW, raw_consume(bootstrap, topic, n))
+            result.add(RAW, raw_consume(bootstrap, topic, n, FETCH_CONFIG))
+            result.add(RAW_DEFAULT, raw_consume(bootstrap, topic, n))
             if not skipped[QUIX]:
-                rate, startup = quix_consume(bootstrap, topic, n_quix, rundir)
-                result.add(QUIX, rate)
-                quix_starts.append(startup)
-                delete_topics(bootstrap, [f"changelog__{PREFIX}"])
+                for name, extra in ((QUIX, FETCH_CONFIG), (QUIX_DEFAULT, None)):
+                    state = rundir / ("quix" if extra else "quix-default")
+                    rate, startup = quix_consume(bootstrap, topic, n_quix, state, extra)
+                    result.add(name, rate)
+                    quix_starts.append(startup)
+                    delete_topics(bootstrap, [f"changelog__{PREFIX}"])
             if not skipped[TEACHING]:
                 from bench.peers.kafka_python import teaching_consumer
 
@@ -216,6 +224,9 @@ def main() -> None:
         "buzzline's chart: " + ("a TkAgg window on a private Xvfb display (blitting)" if window
                                 else "headless (updated at 10 fps, rendered every 2 s)"),
         f"versions: {versions()}",
+        f"buzzline's consumer sets {FETCH_CONFIG} (librdkafka waits 1 s by default before it "
+        "fetches again for a partition whose local queue once held 100,000 messages); the "
+        "raw loop and Quix Streams run with the same setting, and once more with the default",
         *([f"Quix Streams start-up (not counted): median {statistics.median(quix_starts):.1f} s"]
           if quix_starts else []),
         f"script time {time.perf_counter() - began:.0f} s",

@@ -11,9 +11,10 @@ from pathlib import Path
 
 
 def count_by_author(bootstrap: str, topic: str, n: int, state_dir: Path,
-                    group: str) -> tuple[dict[str, int], float]:
+                    group: str, extra: dict | None = None) -> tuple[dict[str, int], float]:
     """Run the application over ``topic`` from the earliest offset until ``n`` messages are
-    processed; returns the counts it kept and when (perf_counter) the first message came."""
+    processed; returns the counts it kept and when (perf_counter) the first message came.
+    ``extra``: more librdkafka settings for its consumer (``consumer_extra_config``)."""
     with warnings.catch_warnings():
         with suppress(ImportError):  # a dependency's: it adds an "always" filter on import
             import authlib.deprecate  # noqa: F401
@@ -22,7 +23,7 @@ def count_by_author(bootstrap: str, topic: str, n: int, state_dir: Path,
 
     app = Application(broker_address=bootstrap, consumer_group=group,
                       auto_offset_reset="earliest", state_dir=str(state_dir),
-                      loglevel=logging.WARNING)
+                      loglevel=logging.WARNING, consumer_extra_config=dict(extra or {}))
     counts: dict[str, int] = {}
     first: list[float] = []
 

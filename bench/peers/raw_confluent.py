@@ -25,11 +25,13 @@ def produce(bootstrap: str, topic: str, lines: list[tuple[bytes, bytes]]) -> Non
         raise RuntimeError("raw producer: messages left undelivered")
 
 
-def consume_count(bootstrap: str, topic: str, n: int) -> int:
-    """Consumer.consume(10000) in a loop, counting messages, until ``n`` (a fresh group)."""
+def consume_count(bootstrap: str, topic: str, n: int, extra: dict | None = None) -> int:
+    """Consumer.consume(10000) in a loop, counting messages, until ``n`` (a fresh group);
+    ``extra``: more librdkafka settings."""
     consumer = Consumer({"bootstrap.servers": bootstrap,
                          "group.id": f"bench-consume-raw-{uuid.uuid4().hex}",
-                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False,
+                         **(extra or {})})
     consumer.subscribe([topic])
     count = 0
     try:
