@@ -243,3 +243,37 @@ def test_rescaled_line_redraws_only_what_moved_and_matches_a_full_redraw():
     blitter.full()
     full = np.asarray(fig.canvas.buffer_rgba())
     assert np.count_nonzero(np.any(partial != full, axis=-1)) == 0
+
+
+def test_stall_labels_drawn_from_pictures_look_like_plain_text():
+    import numpy as np
+    from matplotlib.text import Text
+
+    from buzzline.charts.line import StallLabel
+
+    def render(label_draw) -> np.ndarray:
+        fig, axes = make_figure(1, "labels")
+        xs = [20089 + i / 1440 for i in range(300)]
+        marks = [(xs[i], 50.0 + i % 40, f"Stall {i // 60:02d}:{i % 60:02d}")
+                 for i in range(10, 300, 40)]
+        chart = LineChart(axes[0], lambda: LineSnapshot(xs, [50.0 + i % 40 for i in range(300)],
+                                                        marks, [], "", True))
+        chart.update(chart.snapshot())
+        assert chart.drawn()["labels"] == [text for _, _, text in marks]
+        for artist in chart.artists():
+            artist.set_animated(False)
+        StallLabel.draw = label_draw
+        try:
+            fig.canvas.draw()
+        finally:
+            del StallLabel.draw
+        return np.asarray(fig.canvas.buffer_rgba()).astype(int)
+
+    pictures, plain = render(StallLabel.draw), render(Text.draw)
+    # the same words in the same places (a picture sits on whole pixels, at most half a pixel
+    # off): as much red ink, and where it is matches far better than one pixel apart
+    ink = [255 - img[..., 1] for img in (pictures, plain)]  # red: less green
+    assert abs(ink[0].sum() - ink[1].sum()) < 0.02 * ink[1].sum()
+    apart = np.abs(ink[0] - ink[1]).sum()
+    assert apart < 0.5 * np.abs(ink[0][:, 1:] - ink[1][:, :-1]).sum()
+    assert apart < 0.5 * np.abs(ink[0][1:] - ink[1][:-1]).sum()

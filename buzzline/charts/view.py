@@ -186,7 +186,8 @@ class Blitter:
 
 def _labels_box(axis: Axis, renderer: object) -> Bbox | None:
     """Where ``axis``' tick labels (and its offset text, "1e6") are drawn for its limits now."""
-    labels = [*axis.get_majorticklabels(), *axis.get_minorticklabels(), axis.offsetText]
+    ticks = axis._update_ticks()  # the ticks in view, major and minor (as Axis.draw does)
+    labels = [t for tick in ticks for t in (tick.label1, tick.label2)] + [axis.offsetText]
     boxes = [t.get_window_extent(renderer) for t in labels if t.get_visible() and t.get_text()]
     return Bbox.union(boxes) if boxes else None
 
