@@ -277,3 +277,17 @@ def test_stall_labels_drawn_from_pictures_look_like_plain_text():
     apart = np.abs(ink[0] - ink[1]).sum()
     assert apart < 0.5 * np.abs(ink[0][:, 1:] - ink[1][:, :-1]).sum()
     assert apart < 0.5 * np.abs(ink[0][1:] - ink[1][:-1]).sum()
+
+
+def test_bar_axis_leaves_more_room_while_counts_grow_fast_and_comes_back():
+    fig, ax = new_axes()
+    counts = {"A": 0}
+    chart = BarChart(ax, lambda: dict(counts))
+    limits, rescales = [], 0
+    for frame in range(40):
+        counts["A"] += 20_000 if frame < 25 else 10  # a catch-up, then a slow stream
+        rescales += chart.update(chart.snapshot()) >= LIMITS
+        limits.append(ax.get_ylim()[1])
+        assert limits[-1] >= counts["A"]
+    assert rescales <= 5  # (without the room ahead: one at each step, 20k, 50k ... 1M)
+    assert limits[-1] == 1_000_000  # 500,250 counted: the usual step once it slowed down

@@ -26,6 +26,7 @@ class KeyedBars(Chart):
     shows only the k largest, ranked; otherwise every key in name order."""
 
     headroom = 1.1  # the value axis leaves this much room above the longest bar
+    ahead = 10  # ... and, while the values grow fast, room for this many frames of growth
 
     def __init__(self, ax: Axes, values: Callable[[], dict[str, float]], title: str,
                  colors: Sequence[str], top_k: int) -> None:
@@ -37,6 +38,9 @@ class KeyedBars(Chart):
         self._key_colors: dict[str, str] = {}
         self.bars: BarContainer | None = None
         self.labels: list[Text] = []
+        self._top: float | None = None  # the longest bar at the last frame
+        self._growth = 0.0  # how much it grew in recent frames (a decaying max)
+        self._ahead = False  # whether the value axis' limit was chosen for fast growth
 
     def snapshot(self) -> list[tuple[str, float]]:
         items = self._values().items()
@@ -61,12 +65,31 @@ class KeyedBars(Chart):
             redraw = LAYOUT
         for rect, label, value in zip(self.bars or (), self.labels, values, strict=True):
             self._set_length(rect, label, value)
-        old = self._limit()
-        new = grow_limit(old, max(values, default=0) * self.headroom)
+        new, old = self._value_limit(max(values, default=0)), self._limit()
         if new is not None:
             self._set_limit(new)
             redraw = max(redraw, LAYOUT if self._relayout(old, new) else LIMITS)
         return redraw
+
+    def _value_limit(self, top: float) -> float | None:
+        """A new limit for the value axis, or None to keep it. It grows in 1-2-5 steps; while
+        the values grow fast (a catch-up, a replay) the step leaves room for ``ahead`` frames
+        of growth, so the axis moves every few seconds rather than every second, and comes
+        back to the usual step once the values slow down."""
+        grown = top - self._top if self._top is not None else 0.0
+        self._top = top
+        self._growth = max(grown, self._growth * 0.5)
+        old = self._limit()
+        need = max(top * self.headroom, top + self.ahead * self._growth)
+        new = grow_limit(old, need)
+        if new is not None:
+            self._ahead = need > top * self.headroom
+            return new
+        usual = grow_limit(0, top * self.headroom)
+        if self._ahead and usual is not None and need <= usual < old:  # slowed down
+            self._ahead = False
+            return usual
+        return None
 
     def _relayout(self, old: float, new: float) -> bool:
         """Whether the value axis' new limit changes the space its tick labels need."""
