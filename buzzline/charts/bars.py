@@ -78,7 +78,7 @@ class KeyedBars(Chart):
         back to the usual step once the values slow down."""
         grown = top - self._top if self._top is not None else 0.0
         self._top = top
-        self._growth = max(grown, self._growth * 0.5)
+        self._growth = max(grown, self._growth * 0.8)
         old = self._limit()
         need = max(top * self.headroom, top + self.ahead * self._growth)
         new = grow_limit(old, need)
@@ -86,7 +86,8 @@ class KeyedBars(Chart):
             self._ahead = need > top * self.headroom
             return new
         usual = grow_limit(0, top * self.headroom)
-        if self._ahead and usual is not None and need <= usual < old:  # slowed down
+        slow = self.ahead * self._growth <= 0.1 * top  # less than 10 % in `ahead` frames
+        if self._ahead and slow and usual is not None and usual < old:
             self._ahead = False
             return usual
         return None
