@@ -291,3 +291,31 @@ def test_bar_axis_leaves_more_room_while_counts_grow_fast_and_comes_back():
         assert limits[-1] >= counts["A"]
     assert rescales <= 5  # (without the room ahead: one at each step, 20k, 50k ... 1M)
     assert limits[-1] == 1_000_000  # 500,250 counted: the usual step once it slowed down
+
+
+@pytest.mark.parametrize("text", ["1,234", "top 3: 12,345 messages", "Stall 12:00", " 1.25M"])
+@pytest.mark.parametrize("ha,va", [("center", "bottom"), ("right", "top"), ("left", "center"),
+                                   ("left", "baseline")])
+def test_glyph_text_looks_like_matplotlib_text(text, ha, va):
+    """A label drawn from glyph pictures lands where matplotlib's Text puts it (within 2 px)
+    with the same ink, for every alignment the charts use."""
+    import numpy as np
+
+    from buzzline.charts.glyphs import GlyphText, glyph_text
+
+    def render(fast: bool) -> tuple[tuple[int, ...], int]:
+        fig = Figure(figsize=(3, 1), dpi=100)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.set_axis_off()
+        options = dict(ha=ha, va=va, fontsize=9, color="0.3", transform=ax.transAxes)
+        label = (glyph_text if fast else type(ax).text)(ax, 0.5, 0.5, text, **options)
+        assert isinstance(label, GlyphText) == fast
+        fig.canvas.draw()
+        ink = (255 - np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)).sum(axis=2)
+        ys, xs = np.nonzero(ink > 60)
+        return (xs.min(), xs.max(), ys.min(), ys.max()), int(ink.sum())
+
+    (box, ink), (fast_box, fast_ink) = render(False), render(True)
+    assert max(abs(a - b) for a, b in zip(box, fast_box, strict=True)) <= 2, (box, fast_box)
+    assert abs(fast_ink / ink - 1) < 0.03

@@ -8,6 +8,7 @@ from matplotlib.text import Text
 
 from buzzline.charts.bars import KeyedBars
 from buzzline.charts.base import DEFAULT_COLORS, TICK_WIDTH, count_formatter, number, whole
+from buzzline.charts.glyphs import glyph_text
 
 
 class BarChart(KeyedBars):
@@ -38,7 +39,7 @@ class BarChart(KeyedBars):
         # compact labels of one width (10, 2.5k, 1.25M): a rescale keeps the layout
         ax.yaxis.set_major_formatter(count_formatter(TICK_WIDTH))
         ax.grid(axis="y", alpha=0.3)
-        self._total = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top",
+        self._total = glyph_text(ax, 0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top",
                               fontsize=9, color="0.3", animated=True, clip_on=True)
 
     def render(self, snap: list[tuple[str, float]]) -> int:
@@ -52,7 +53,7 @@ class BarChart(KeyedBars):
     def _build(self, keys: list[str], colors: list[str]) -> None:
         self.bars = self.ax.bar(range(len(keys)), [0] * len(keys), color=colors, animated=True)
         self.labels = [
-            self.ax.text(i, 0, "", ha="center", va="bottom", fontsize=9, animated=True,
+            glyph_text(self.ax, i, 0, "", ha="center", va="bottom", fontsize=9, animated=True,
                          clip_on=True)
             for i in range(len(keys))
         ]

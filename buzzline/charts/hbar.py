@@ -8,6 +8,7 @@ from matplotlib.text import Text
 
 from buzzline.charts.bars import KeyedBars
 from buzzline.charts.base import DEFAULT_COLORS, count_formatter, number, whole
+from buzzline.charts.glyphs import glyph_text
 
 
 class HBarChart(KeyedBars):
@@ -38,8 +39,8 @@ class HBarChart(KeyedBars):
     def _build(self, keys: list[str], colors: list[str]) -> None:
         rows = range(len(keys))
         self.bars = self.ax.barh(rows, [0] * len(keys), color=colors, animated=True)
-        self.labels = [self.ax.text(0, i, "", ha="left", va="center", fontsize=9, animated=True,
-                                    clip_on=True) for i in rows]
+        self.labels = [glyph_text(self.ax, 0, i, "", ha="left", va="center", fontsize=9,
+                                  animated=True, clip_on=True) for i in rows]
         self.ax.set_yticks(rows, keys)
         self.ax.set_ylim(max(len(keys), 1) - 0.4, -0.6)  # the first key on top
 

@@ -22,6 +22,7 @@ from buzzline.charts.base import (
     digits,
     grow_limit,
 )
+from buzzline.charts.glyphs import glyph_text
 
 
 class HistogramChart(Chart):
@@ -60,7 +61,7 @@ class HistogramChart(Chart):
             self.origin, self.width, self.count = 0.0, 0.0, 0  # set by the first values
         self.rects: list[Rectangle] = []
         self.counts: list[int] = []
-        self._status: Text = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right",
+        self._status: Text = glyph_text(ax, 0.99, 0.97, "", transform=ax.transAxes, ha="right",
                                      va="top", fontsize=9, color="0.3", animated=True,
                                      clip_on=True)
         ax.set_xlabel(xlabel)

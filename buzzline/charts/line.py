@@ -13,6 +13,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
 from buzzline.charts.base import LAYOUT, LIMITS, SAME, Chart, digits
+from buzzline.charts.glyphs import glyph_text
 from buzzline.charts.snapshots import LineSnapshot
 
 MAX_LABELS = 12
@@ -94,7 +95,7 @@ class LineChart(Chart):
                                  animated=True)
         self.labels: list[Text] = []
         self.spans: list[Rectangle] = []
-        self._status = ax.text(0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
+        self._status = glyph_text(ax, 0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                                color="0.25", animated=True, clip_on=True)
         self._timed: bool | None = None
         self._growth = 0.0  # how far the last x moved in recent frames (decaying max)

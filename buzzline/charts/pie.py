@@ -13,6 +13,7 @@ from matplotlib.patches import Wedge
 from matplotlib.text import Text
 
 from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, SAME, Chart
+from buzzline.charts.glyphs import glyph_text
 
 OTHER = "other"
 START = 90.0  # the first wedge starts at the top and they go counter-clockwise
@@ -43,7 +44,7 @@ class PieChart(Chart):
         self._key_colors: dict[str, str] = {}
         self.wedges: list[Wedge] = []
         self.labels: list[Text] = []
-        self._center: Text = ax.text(0, 0, "", ha="center", va="center", fontsize=11,
+        self._center: Text = glyph_text(ax, 0, 0, "", ha="center", va="center", fontsize=11,
                                      color="0.25", animated=True)
         ax.set_aspect("equal")
         ax.set_xlim(-1.15, 1.15)
@@ -93,7 +94,7 @@ class PieChart(Chart):
                           animated=True)
             self.ax.add_patch(wedge)
             self.wedges.append(wedge)
-        self.labels = [self.ax.text(0, 0, "", ha="center", va="center", fontsize=9,
+        self.labels = [glyph_text(self.ax, 0, 0, "", ha="center", va="center", fontsize=9,
                                     color="white", fontweight="bold", animated=True)
                        for _ in keys]
         legend = self.ax.get_legend()

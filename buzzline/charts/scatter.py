@@ -8,6 +8,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 
 from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, LIMITS, SAME, Chart, digits
+from buzzline.charts.glyphs import glyph_text
 
 
 def _padded(lo: float, hi: float) -> tuple[float, float]:
@@ -36,7 +37,7 @@ class ScatterChart(Chart):
         self.max_points = max_points
         color = (tuple(colors) or DEFAULT_COLORS)[0]
         self.points = ax.scatter([], [], s=size, color=color, alpha=0.7, lw=0, animated=True)
-        self._status: Text = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right",
+        self._status: Text = glyph_text(ax, 0.99, 0.97, "", transform=ax.transAxes, ha="right",
                                      va="top", fontsize=9, color="0.3", animated=True,
                                      clip_on=True)
         ax.set_xlabel(xlabel)
