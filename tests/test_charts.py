@@ -319,3 +319,24 @@ def test_glyph_text_looks_like_matplotlib_text(text, ha, va):
     (box, ink), (fast_box, fast_ink) = render(False), render(True)
     assert max(abs(a - b) for a, b in zip(box, fast_box, strict=True)) <= 2, (box, fast_box)
     assert abs(fast_ink / ink - 1) < 0.03
+
+
+def test_the_last_frame_gives_up_the_room_kept_for_fast_growth():
+    """While counts grow fast the value axis keeps room ahead; the final picture (settle)
+    fits the bars with the usual 1-2-5 headroom."""
+    from buzzline.charts.bar import BarChart
+    from buzzline.charts.base import grow_limit
+
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    counts = {"Alice": 0, "Bob": 0}
+    chart = BarChart(fig.add_subplot(), lambda: dict(counts), title="t")
+    for _ in range(14):  # up to 70,000: the usual step is 100,000, with room ahead 200,000
+        counts["Alice"] += 5_000
+        counts["Bob"] += 4_000
+        chart.update(chart.snapshot())
+    top = counts["Alice"]
+    assert chart.ax.get_ylim()[1] > grow_limit(0, top * chart.headroom)  # room ahead
+    chart.settle()
+    assert chart.update(chart.snapshot()) != 0  # redrawn although the data did not change
+    assert chart.ax.get_ylim()[1] == grow_limit(0, top * chart.headroom)

@@ -71,6 +71,9 @@ class KeyedBars(Chart):
             redraw = max(redraw, LAYOUT if self._relayout(old, new) else LIMITS)
         return redraw
 
+    def settle(self) -> None:
+        self._growth, self._top, self._last = 0.0, None, None
+
     def _value_limit(self, top: float) -> float | None:
         """A new limit for the value axis, or None to keep it. It grows in 1-2-5 steps; while
         the values grow fast (a catch-up, a replay) the step leaves room for ``ahead`` frames

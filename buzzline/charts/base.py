@@ -33,6 +33,10 @@ class Chart(ABC):
         self._last = snap
         return max(SAME, self.render(snap))
 
+    def settle(self) -> None:  # noqa: B027 - optional hook
+        """The stream has ended: the next frame is the last picture, so give up any room
+        kept for fast growth (and redraw it even when the data did not change)."""
+
     @abstractmethod
     def snapshot(self) -> Any:
         """A copy of the data to draw (taken under the analytics lock)."""

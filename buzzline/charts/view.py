@@ -347,7 +347,9 @@ class LiveView:
 
     def finish(self) -> None:
         """The last frame, once the consumers have stopped: the saved chart shows every
-        message they counted."""
+        message they counted, with no room left for growth that will not come."""
+        for chart in self.charts():
+            chart.settle()
         self.update()
         self._maybe_save(final=True)
 
