@@ -48,7 +48,9 @@ def test_demo_memory_transport_and_no_display_goes_headless(workdir):
 
 @pytest.mark.display
 def test_demo_in_a_window_under_xvfb(workdir, xvfb_display):
-    result = run_buzzline(["demo", "--transport", "memory", "--duration", "5", "--output",
+    # 8 s: the first frames (the layout, the axes growing from 10 as the counts start, a
+    # picture saved every 2 s) take a few hundred ms each on a loaded 2-core machine
+    result = run_buzzline(["demo", "--transport", "memory", "--duration", "8", "--output",
                            "out", "--display", "window", "--summary-json", "s.json"],
                           workdir, timeout=120, DISPLAY=xvfb_display)
     assert result.returncode == 0, result.stderr[-2000:]
