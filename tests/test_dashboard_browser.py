@@ -88,12 +88,17 @@ def dashboard(workdir: Path) -> Iterator[str]:
         assert proc.poll() is None, proc.stdout.read()
         yield url
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        interrupt(proc, 10)
+
+
+def interrupt(proc: subprocess.Popen, timeout: float) -> None:
+    """Ctrl-C, then kill if it has not ended within ``timeout`` seconds."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def server_frame(url: str) -> dict:
@@ -219,11 +224,7 @@ def test_pause_stops_the_numbers_and_resume_brings_them_back(browser, dashboard,
             "return window.buzzline.last && window.buzzline.last.window === 60"), 10,
             "a frame for the 1-minute window")
     finally:
-        demo.send_signal(signal.SIGINT)
-        try:
-            demo.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            demo.kill()
+        interrupt(demo, 30)
 
 
 def by_app_frame(frame: dict, app: str) -> dict:
