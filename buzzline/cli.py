@@ -164,13 +164,33 @@ def consume(ctx: click.Context, app: str, transport: str | None, topic: str | No
               help="Seconds between messages of each stream (accelerated; for full speed run "
                    "`buzzline produce APP --interval 0` in another terminal).")
 @click.option("--seed", type=int, help="Random seed for generated messages.")
+@click.option("--dashboard", "dashboard_port", type=click.IntRange(1, 65535), default=None,
+              is_flag=False, flag_value=8050,
+              help="Also serve the browser dashboard on PORT (8050 when none is given); the "
+                   "streams then run until Ctrl-C.")
 @view_options
 @click.pass_context
 def demo(ctx: click.Context, transport: str | None, count: int | None, interval: float,
-         seed: int | None, **view: Any) -> None:
+         seed: int | None, dashboard_port: int | None, **view: Any) -> None:
     """Run every app's producer and consumer together with a dashboard of all charts."""
     settings = _settings(ctx, transport=transport, fps=view["fps"], display=view["display"],
                          chart_colors=view["colors"])
+    stop_dashboard = None
+    if dashboard_port is not None:
+        from buzzline.cli_dashboard import serve_in_background
+
+        stop_dashboard = serve_in_background(live_dir(settings.data_dir), "127.0.0.1",
+                                             dashboard_port, settings.fps)
+        click.echo(f"buzzline dashboard: http://localhost:{dashboard_port}/")
+    try:  # with the dashboard, the streams run until Ctrl-C (or --count), as in a window
+        _demo(settings, count, interval, seed, view, endless=dashboard_port is not None)
+    finally:
+        if stop_dashboard is not None:
+            stop_dashboard()
+
+
+def _demo(settings: Settings, count: int | None, interval: float, seed: int | None,
+          view: dict[str, Any], endless: bool) -> None:
     rng = random.Random(seed)
     write_sample_data(settings.buzz_json_file, settings.smoker_csv_file, rng)
     the_transport = create_transport(settings.transport, settings)
@@ -179,7 +199,7 @@ def demo(ctx: click.Context, transport: str | None, count: int | None, interval:
     mode, _ = resolve_display(settings.display, view["output_dir"])
     if view["no_chart"]:
         mode = "headless"
-    per_stream = count if count is not None else (None if mode == "window" else 300)
+    per_stream = count if count is not None else (None if mode == "window" or endless else 300)
     consumers, producers = [], []
     for name in DEMO_APPS:
         app = get_app(name)

@@ -5,7 +5,9 @@ import errno
 import logging
 import signal
 import socket
+import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -62,6 +64,29 @@ def dashboard(ctx: click.Context, port: int, host: str, fps: float | None) -> No
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
                             lifespan="on", timeout_graceful_shutdown=2)
     serve(config, app.state.frames.close_soon)
+
+
+def serve_in_background(directory: Path, host: str, port: int,
+                        fps: float) -> Callable[[], None]:
+    """The dashboard in a thread of this process (``demo --dashboard``); returns ``stop``."""
+    import uvicorn
+
+    from buzzline.dashboard.server import create_app
+
+    check_port(host, port)
+    app = create_app(directory, fps)
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                           access_log=False, lifespan="on",
+                                           timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
+    thread.start()  # (outside the main thread uvicorn leaves the signals to the session)
+
+    def stop() -> None:
+        app.state.frames.close_soon()
+        server.should_exit = True
+        thread.join(timeout=10)
+
+    return stop
 
 
 def serve(config: "uvicorn.Config", close_streams: Callable[[], None]) -> None:

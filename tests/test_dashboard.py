@@ -704,3 +704,34 @@ def test_dashboard_stops_without_a_traceback_with_a_page_open(workdir: Path) -> 
             events.close()
     stderr = proc.stderr_text  # type: ignore[attr-defined]
     assert "Traceback" not in stderr and "ERROR" not in stderr, stderr[-3000:]
+
+
+def test_demo_with_dashboard_serves_its_consumers_and_stops_with_it(workdir: Path) -> None:
+    """`buzzline demo --dashboard PORT`: one command, the streams and the page; the server
+    shows the four consumers running and goes away when the demo ends."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "buzzline", "--log-level", "WARNING", "demo",
+                             "--no-chart", "--dashboard", str(port), "--duration", "6"],
+                            cwd=workdir, env=subprocess_env(workdir), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        running: list[str] = []
+        while len(running) < 4:
+            assert time.monotonic() < deadline, "the demo's consumers never showed"
+            time.sleep(0.2)
+            try:
+                frame = orjson.loads(get(port, "/api/frame")[2])
+            except OSError:
+                continue
+            running = [c["app"] for c in frame["consumers"] if c["state"] == "running"]
+        assert sorted(running) == ["basic", "csv", "json", "project"]
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert f"http://localhost:{port}/" in out and "basic:" in out
+    with socket.socket() as probe:  # the server stopped with the demo: the port is free
+        probe.bind(("127.0.0.1", port))
