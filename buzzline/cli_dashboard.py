@@ -48,57 +48,53 @@ def dashboard(ctx: click.Context, port: int, host: str, fps: float | None) -> No
     Every consumer (buzzline consume, demo, run, and the teaching commands) publishes
     its numbers and charts' data to data/live/ a few times a second; this page shows them,
     with the message rate, lag, dead letters, a time window and pause. No internet needed."""
-    import uvicorn
-
     from buzzline.cli import _settings
     from buzzline.dashboard.publisher import live_dir
-    from buzzline.dashboard.server import create_app
 
     settings = _settings(ctx, fps=fps)
     directory = live_dir(settings.data_dir)
-    check_port(host, port)
+    server = dashboard_server(directory, host, port, settings.fps)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     click.echo(f"buzzline dashboard: http://{shown}:{port}/  (reading {directory}/; "
                "Ctrl-C to stop)")
-    app = create_app(directory, settings.fps)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="on", timeout_graceful_shutdown=2)
-    serve(config, app.state.frames.close_soon)
+    server.run()
 
 
 def serve_in_background(directory: Path, host: str, port: int,
                         fps: float) -> Callable[[], None]:
     """The dashboard in a thread of this process (``demo --dashboard``); returns ``stop``."""
-    import uvicorn
-
-    from buzzline.dashboard.server import create_app
-
-    check_port(host, port)
-    app = create_app(directory, fps)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                           access_log=False, lifespan="on",
-                                           timeout_graceful_shutdown=2))
+    server = dashboard_server(directory, host, port, fps)
     thread = threading.Thread(target=server.run, name="dashboard", daemon=True)
     thread.start()  # (outside the main thread uvicorn leaves the signals to the session)
 
-    def stop() -> None:
-        app.state.frames.close_soon()
+    def stop() -> None:  # no signal here: nothing for uvicorn to re-raise afterwards
+        server.close_streams()
         server.should_exit = True
         thread.join(timeout=10)
 
     return stop
 
 
-def serve(config: "uvicorn.Config", close_streams: Callable[[], None]) -> None:
-    """uvicorn's server, whose open event streams end when it is asked to stop (else it waits
-    for them and cancels them with a traceback); SIGTERM stops it like Ctrl-C (exit 0)."""
+def dashboard_server(directory: Path, host: str, port: int, fps: float) -> "uvicorn.Server":
+    """uvicorn serving the dashboard on a port checked to be free. Asked to stop, it ends the
+    open event streams first (else it waits for them and cancels them with a traceback);
+    SIGTERM stops it like Ctrl-C (exit 0)."""
     import uvicorn
 
+    from buzzline.dashboard.server import create_app
+
+    check_port(host, port)
+    app = create_app(directory, fps)
+
     class DashboardServer(uvicorn.Server):
+        close_streams = app.state.frames.close_soon
+
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-            close_streams()
+            self.close_streams()
             if sig == signal.SIGTERM and not self.should_exit:
                 sig = signal.SIGINT  # re-raised after shutdown: a KeyboardInterrupt, exit 0
             super().handle_exit(sig, frame)
 
-    DashboardServer(config).run()
+    return DashboardServer(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                          access_log=False, lifespan="on",
+                                          timeout_graceful_shutdown=2))
