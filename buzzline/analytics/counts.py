@@ -85,6 +85,12 @@ class BatchesCompleted(Event):
         return f"{span} of {self.size} messages"
 
 
+def _as_dict(message: Any) -> dict[str, Any]:
+    """A message's fields (a ``Message`` type, or any dataclass)."""
+    to_dict = getattr(message, "to_dict", None)
+    return to_dict() if to_dict is not None else asdict(message)
+
+
 class Batches(Analytic):
     """Groups the stream into batches of ``size`` (the seed's "process 5 at a time")."""
 
@@ -118,7 +124,7 @@ class Batches(Analytic):
                 "batch_pending": len(self._pending)}
 
     def state(self) -> dict[str, Any]:
-        pending = [asdict(m) if self.message_type else m for m in self._pending]
+        pending = [_as_dict(m) if self.message_type else m for m in self._pending]
         return {"completed": self.completed, "pending": pending}
 
     def load_state(self, state: dict[str, Any]) -> None:

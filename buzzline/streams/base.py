@@ -8,9 +8,9 @@ from __future__ import annotations
 import keyword
 import random
 from collections.abc import Iterator
-from dataclasses import make_dataclass
 from typing import TYPE_CHECKING, Any
 
+import msgspec
 import orjson
 
 from buzzline.analytics import Pipeline, Totals
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 KIND_SHAPES = {"bar": "categories", "hbar": "categories", "pie": "categories", "line": "series",
                "scatter": "points", "histogram": "values", "band": "band"}
 ACCEPTED = {str: (str,), int: (int,), float: (int, float), bool: (bool,)}
-RESERVED = {"schema", "fast_build", "fast_batch", "to_dict", "encode"}
+RESERVED = {"schema", "decoder", "to_dict", "encode"}
 
 
 class StreamError(SettingsError):
@@ -49,7 +49,7 @@ def chart_shapes() -> dict[str, str]:
 
 
 def message_type(name: str, fields: dict[str, type]) -> type[Message]:
-    """A slotted ``Message`` dataclass with ``fields`` (wire order) and their schema."""
+    """A ``Message`` type (a msgspec Struct) with ``fields`` (wire order) and their schema."""
     if not fields:
         raise StreamError(f"stream {name!r} needs at least one field")
     schema = {}
@@ -62,8 +62,8 @@ def message_type(name: str, fields: dict[str, type]) -> type[Message]:
                               f"{getattr(kind, '__name__', kind)}; use str, int, float or bool")
         schema[field_name] = ACCEPTED[kind]
     class_name = "".join(p.capitalize() for p in name.replace("-", "_").split("_")) + "Message"
-    return make_dataclass(class_name, list(fields.items()), bases=(Message,),
-                          namespace={"schema": schema}, slots=True)
+    return msgspec.defstruct(class_name, list(fields.items()), bases=(Message,),
+                             namespace={"schema": schema})
 
 
 class Record_:
