@@ -74,9 +74,14 @@ class Blitter:
         return next(iter(self.backgrounds.values()), None)
 
     def full(self, layout: bool = False) -> None:
-        if layout and self._layout is not None:
-            self._layout.execute(self.fig)
+        if layout:
+            self.lay_out()
         self.canvas.draw()
+
+    def lay_out(self) -> None:
+        """Place the Axes and their labels (the figure's layout engine, run on demand)."""
+        if self._layout is not None:
+            self._layout.execute(self.fig)
 
     def redraw_axes(self, charts: Sequence[Chart]) -> None:
         """Redraw the static parts of ``charts`` whose limits moved, one Axes at a time (a
@@ -303,11 +308,18 @@ class LiveView:
         import matplotlib.pyplot as plt
 
         blitter = Blitter(self.fig, self.charts())
-        blitter.full(layout=True)
+        # laid out now, drawn once by the toolkit when the window appears (a draw here too
+        # would cost a whole-figure draw more before the first frame)
+        blitter.lay_out()
         period = 1.0 / self.fps
         due = [time.monotonic() + period]  # when the next frame should start
         closed = threading.Event()
         self.fig.canvas.mpl_connect("close_event", lambda event: closed.set())
+        # the toolkit asks for whole-figure draws (the window appearing, resized, the toolbar):
+        # the next frame does one for all of them, with the consumers held; drawn at once,
+        # each would share the interpreter with them and take several frames' time
+        requested = threading.Event()
+        self.fig.canvas.draw_idle = lambda *args, **kwargs: requested.set()
 
         def tick() -> None:
             if closed.is_set():
@@ -317,9 +329,10 @@ class LiveView:
             with self.drawing():
                 levels = self.update()
                 redraw = max(levels.values(), default=UNCHANGED)
-                if redraw == LAYOUT:
+                if redraw == LAYOUT or requested.is_set():
+                    requested.clear()
                     self.full_redraws += 1
-                    self.layouts += 1
+                    self.layouts += redraw == LAYOUT
                     blitter.full(layout=True)
                 else:
                     moved = [chart for chart, level in levels.items() if level == LIMITS]
@@ -337,7 +350,7 @@ class LiveView:
                 closed.set()
                 plt.close(self.fig)
 
-        timer = self.fig.canvas.new_timer(interval=max(1, int(1000 / self.fps)))
+        timer = self.fig.canvas.new_timer(interval=1)  # the first frame as the window opens
         timer.add_callback(tick)
         timer.start()
         self._started = time.monotonic()
