@@ -164,7 +164,7 @@ def virtual_display() -> Iterator[str | None]:
     for number in range(140, 200):
         if Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
             continue
-        proc = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1600x1000x24",
+        proc = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1600x1000x24", "-dpi", "96",
                                  "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10

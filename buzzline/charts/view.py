@@ -1,6 +1,6 @@
 """The frame loop: at a fixed frame rate, snapshot the analytics, update the charts' artists and
 draw (blitting in a window, full redraw only when an axes layout changed). Consumption runs in
-other threads and never waits for drawing."""
+other threads; they pause at the gate (``engine.gate``) while a frame draws."""
 
 import logging
 import threading
@@ -17,6 +17,7 @@ from matplotlib.transforms import Bbox, IdentityTransform
 
 from buzzline.charts.base import LAYOUT, LIMITS, SAME, UNCHANGED, Chart
 from buzzline.charts.writers import ImageWriter
+from buzzline.engine.gate import Gate
 
 log = logging.getLogger(__name__)
 
@@ -27,8 +28,8 @@ class ChartGroup:
 
     lock: AbstractContextManager
     charts: Sequence[Chart]
-    # set while the consumer may work; cleared while a frame draws (see ConsumeJob.gate)
-    gate: threading.Event | None = None
+    # open while the consumer may work; closed while a frame draws (see engine.gate)
+    gate: Gate | None = None
 
 
 class Blitter:
@@ -258,12 +259,12 @@ class LiveView:
         """Hold the consumers between batches while a frame draws."""
         gates = {id(g.gate): g.gate for g in self.groups if g.gate is not None}.values()
         for gate in gates:
-            gate.clear()
+            gate.close()
         try:
             yield
         finally:
             for gate in gates:
-                gate.set()
+                gate.open()
 
     def update(self) -> dict[Chart, int]:
         """One frame's data step: snapshot under each lock, render outside it; returns what
@@ -307,10 +308,8 @@ class LiveView:
         """Show the figure and drive frames from a GUI timer until closed or stopped."""
         import matplotlib.pyplot as plt
 
+        # laid out and drawn by the first frame, when the window has appeared and taken its size
         blitter = Blitter(self.fig, self.charts())
-        # laid out now, drawn once by the toolkit when the window appears (a draw here too
-        # would cost a whole-figure draw more before the first frame)
-        blitter.lay_out()
         period = 1.0 / self.fps
         due = [time.monotonic() + period]  # when the next frame should start
         closed = threading.Event()
@@ -350,7 +349,7 @@ class LiveView:
                 closed.set()
                 plt.close(self.fig)
 
-        timer = self.fig.canvas.new_timer(interval=1)  # the first frame as the window opens
+        timer = self.fig.canvas.new_timer(interval=max(1, int(1000 / self.fps)))
         timer.add_callback(tick)
         timer.start()
         self._started = time.monotonic()

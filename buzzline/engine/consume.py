@@ -18,6 +18,7 @@ from buzzline.apps.base import App
 from buzzline.checkpoints import FILE_NAME, CheckpointStore, StateKey
 from buzzline.clock import Clock, SystemClock
 from buzzline.deadletter import DeadLetters
+from buzzline.engine.gate import Gate
 from buzzline.engine.partitions import Partitions
 from buzzline.messages import Rejected, decode_batch
 from buzzline.settings import Settings
@@ -29,9 +30,6 @@ LOGGED_REJECTIONS = 20
 DRAIN_SECONDS = 15.0
 BATCH_MESSAGES = 5_000
 SLICE_MESSAGES = 1_000  # decoded and counted between two looks at the drawing gate
-# the longest a consumer waits for a frame being drawn: a usual frame (~20 ms) draws alone,
-# a long one (a full redraw when an axis grows) shares the interpreter after this
-GATE_SECONDS = 0.025
 
 
 @dataclass
@@ -51,14 +49,13 @@ class ConsumeJob:
     # set by the caller when no more messages will come (producers finished)
     input_done: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    # cleared by the chart while it draws a frame: the consumer waits between batches
-    # instead of fighting the drawing thread for the GIL (both would be slower)
-    gate: threading.Event = field(default_factory=threading.Event)
+    # closed by the chart while it draws a frame: the consumer waits between slices instead
+    # of fighting the drawing thread for the GIL (both would be slower)
+    gate: Gate = field(default_factory=Gate)
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
     def __post_init__(self) -> None:
-        self.gate.set()
         group = self.app.group(self.settings)
         store = None
         if self.transport.checkpoints:
@@ -115,6 +112,7 @@ class ConsumeJob:
         last_message = time.monotonic()
         every = self.settings.checkpoint_seconds
         next_checkpoint = time.monotonic() + every
+        self.gate.join()
         try:
             with self._consumer as consumer:
                 consumer.commit(self._checkpoint())  # where it starts, before any message
@@ -122,7 +120,7 @@ class ConsumeJob:
                     limit = BATCH_MESSAGES
                     if self.count is not None:
                         limit = max(1, min(limit, self.count - self.read))
-                    self.gate.wait(GATE_SECONDS)
+                    self.gate.pause()
                     batch = consumer.poll(max_messages=limit, timeout=0.1)
                     if batch.values or batch.oversized:
                         self._apply(batch)
@@ -148,6 +146,7 @@ class ConsumeJob:
             self.error = exc
             raise
         finally:
+            self.gate.leave()
             try:
                 self.dead_letters.close()
                 if self.state.store is not None:
@@ -171,7 +170,7 @@ class ConsumeJob:
             part = self.state.part(partition)
             for start in range(lo, max(hi, lo + 1), SLICE_MESSAGES):
                 # a frame waiting to be drawn gets the interpreter within one slice
-                self.gate.wait(GATE_SECONDS)
+                self.gate.pause()
                 end = min(hi, start + SLICE_MESSAGES)
                 good, bad = decode_batch(self.app.message_type, batch.values[start:end],
                                          max_bytes)

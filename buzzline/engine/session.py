@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from buzzline.engine.consume import ConsumeJob
+from buzzline.engine.gate import Gate
 from buzzline.engine.produce import ProduceJob
 from buzzline.engine.status import StatusLine
 
@@ -69,8 +70,7 @@ class Session:
         self.producers, self.consumers, self.options = list(producers), list(consumers), options
         self.stop = threading.Event()
         # one gate for the consumers in this process: closed while a frame draws
-        self.gate = threading.Event()
-        self.gate.set()
+        self.gate = Gate()
         for job in self.producers:
             job.stop = self.stop
         for job in self.consumers:
