@@ -73,3 +73,23 @@ def test_a_frame_does_not_wait_for_a_consumer_that_is_idle_or_gone() -> None:
     gate.leave()
     gate.close(arrive=30.0)  # nobody running: returns at once
     assert gate._running == 0
+
+
+def test_a_frame_does_not_wait_for_a_consumer_waiting_for_input() -> None:
+    gate, arrived, release = Gate(), threading.Event(), threading.Event()
+
+    def waiting_for_input() -> None:
+        gate.join()
+        with gate.away():
+            arrived.set()
+            release.wait(30)
+        gate.leave()
+
+    thread = threading.Thread(target=waiting_for_input, daemon=True)
+    thread.start()
+    assert arrived.wait(5)
+    gate.close(arrive=30.0)  # returns at once: the only consumer is away
+    assert gate._away == 1 and gate._paused == 0
+    gate.open()
+    release.set()
+    thread.join(5)

@@ -29,7 +29,7 @@ LOGGED_REJECTIONS = 20
 # after the producers finished: how long without a message before giving up on "caught up"
 DRAIN_SECONDS = 15.0
 BATCH_MESSAGES = 5_000
-SLICE_MESSAGES = 1_000  # decoded and counted between two looks at the drawing gate
+SLICE_MESSAGES = 250  # decoded and counted between two looks at the drawing gate
 
 
 @dataclass
@@ -121,7 +121,10 @@ class ConsumeJob:
                     if self.count is not None:
                         limit = max(1, min(limit, self.count - self.read))
                     self.gate.pause()
-                    batch = consumer.poll(max_messages=limit, timeout=0.1)
+                    batch = consumer.poll(max_messages=limit, timeout=0)
+                    if not (batch.values or batch.oversized):
+                        with self.gate.away():  # waiting for input: frames need not wait
+                            batch = consumer.poll(max_messages=limit, timeout=0.1)
                     if batch.values or batch.oversized:
                         self._apply(batch)
                         self.lag = consumer.lag()

@@ -10,6 +10,8 @@ redraw) shares the interpreter after that rather than stall the stream.
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # how long a frame waits for the consumers to pause: longer than a slice of work between two
 # looks at the gate, short enough not to matter when a consumer is idle (waiting for input)
@@ -24,6 +26,7 @@ class Gate:
         self._changed = threading.Condition()
         self._running = 0  # consumers working (between join and leave)
         self._paused = 0  # of them, waiting at the gate now
+        self._away = 0  # of them, waiting for input (not at the gate, not in the way either)
 
     # -- the consumers' side
     def join(self) -> None:
@@ -48,13 +51,26 @@ class Gate:
             with self._changed:
                 self._paused -= 1
 
+    @contextmanager
+    def away(self) -> Iterator[None]:
+        """Around a wait for input: a frame does not wait for this consumer meanwhile (it
+        would wait for nothing at a low message rate); it pauses at its next look."""
+        with self._changed:
+            self._away += 1
+            self._changed.notify_all()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._away -= 1
+
     # -- the frame's side
     def close(self, arrive: float = ARRIVE_SECONDS) -> None:
         """Close the gate and wait up to ``arrive`` seconds for the running consumers."""
         self._open.clear()
         deadline = time.monotonic() + arrive
         with self._changed:
-            while self._paused < self._running:
+            while self._paused + self._away < self._running:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     break
