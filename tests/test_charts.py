@@ -293,9 +293,10 @@ def test_bar_axis_leaves_more_room_while_counts_grow_fast_and_comes_back():
     assert limits[-1] == 1_000_000  # 500,250 counted: the usual step once it slowed down
 
 
-@pytest.mark.parametrize("text", ["1,234", "top 3: 12,345 messages", "Stall 12:00", " 1.25M"])
+@pytest.mark.parametrize("text", ["1,234", "top 3: 12,345 messages", "Stall 12:00", " 1.25M",
+                                  "\u2007\u20072.5k", "\u2008\u2007\u20071M"])
 @pytest.mark.parametrize("ha,va", [("center", "bottom"), ("right", "top"), ("left", "center"),
-                                   ("left", "baseline")])
+                                   ("left", "baseline"), ("right", "center_baseline")])
 def test_glyph_text_looks_like_matplotlib_text(text, ha, va):
     """A label drawn from glyph pictures lands where matplotlib's Text puts it (within 2 px)
     with the same ink, for every alignment the charts use."""
@@ -340,3 +341,42 @@ def test_the_last_frame_gives_up_the_room_kept_for_fast_growth():
     chart.settle()
     assert chart.update(chart.snapshot()) != 0  # redrawn although the data did not change
     assert chart.ax.get_ylim()[1] == grow_limit(0, top * chart.headroom)
+
+
+def test_tick_labels_are_drawn_from_glyphs_and_look_as_matplotlib_draws_them():
+    """A chart's tick labels are GlyphTexts (an axis rescale draws them all again); the
+    picture differs from one with matplotlib's own tick labels by a few anti-aliased pixels."""
+    import numpy as np
+    from matplotlib.axis import XTick, YTick
+
+    from buzzline.charts.bar import BarChart
+    from buzzline.charts.glyphs import GlyphText
+
+    boxes = []
+
+    def render(glyphs: bool) -> np.ndarray:
+        fig = Figure(figsize=(6, 4), dpi=100)
+        FigureCanvasAgg(fig)
+        chart = BarChart(fig.add_subplot(), lambda: {"Alice": 12_345, "Bob": 2_500_000})
+        if not glyphs:
+            for axis, tick in ((chart.ax.xaxis, XTick), (chart.ax.yaxis, YTick)):
+                axis._tick_class = tick
+                axis.reset_ticks()
+        chart.update(chart.snapshot())
+        fig.canvas.draw()
+        labels = [t.label1 for t in chart.ax.yaxis.get_major_ticks()]
+        assert all(isinstance(t, GlyphText) for t in labels) == glyphs
+        assert any(t.get_text().strip() for t in labels)
+        ticks = [*chart.ax.xaxis.get_major_ticks(), *chart.ax.yaxis.get_major_ticks()]
+        boxes.extend(t.label1.get_window_extent().padded(2) for t in ticks
+                     if t.label1.get_visible() and t.label1.get_text())
+        return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+
+    plain, fast = render(False), render(True)
+    differ = np.abs(plain - fast).sum(axis=2) > 150
+    assert 0 < differ.mean() < 0.005, differ.mean()  # the edges of some glyphs
+    rows, cols = np.nonzero(differ)
+    height = plain.shape[0]
+    outside = [(x, y) for y, x in zip(rows, cols, strict=True)
+               if not any(b.contains(x + 0.5, height - y - 0.5) for b in boxes)]
+    assert outside == []  # nothing but tick labels differs
