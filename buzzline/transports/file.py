@@ -30,7 +30,7 @@ except ImportError:  # Windows: no flock; one write per flush
 log = logging.getLogger(__name__)
 
 FLUSH_BYTES = 256 * 1024
-CHUNK_BYTES = 1024 * 1024
+CHUNK_BYTES = 256 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024
 _BINARY = getattr(os, "O_BINARY", 0)
 
