@@ -242,6 +242,9 @@ def render(results: dict[str, CaseResult], meta: dict, image: Path | None) -> st
             continue
         for text, measured, verdict in target_rows(result) or [("-", "-", "-")]:
             lines.append(f"| {name} | {text} | {measured} | {verdict} |")
+    limits = HERE / "LIMITS.md"  # written by hand from a profile: what a target misses by
+    if limits.exists():
+        lines += ["", limits.read_text(encoding="utf-8").strip()]
     lines += ["", "## Results", ""]
     lines += summary_table(results)
     if image is not None:

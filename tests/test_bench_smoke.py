@@ -166,3 +166,34 @@ def test_dashboard_bench_runs(tmp_path):
     samples = case.params["samples"]
     assert samples[-1]["frames"] > 0 and samples[-1]["firehose_messages"] > 0
     assert (tmp_path / "page.png").stat().st_size > 10_000
+
+
+def test_profile_summary_sorts_samples_into_threads_and_parts(tmp_path):
+    """bench/profile_consume.py sums py-spy's raw samples per thread and part of the work
+    (the profile itself needs py-spy and a broker: run by hand, not here)."""
+    from bench.profile_consume import summarize
+
+    raw = tmp_path / "samples.txt"
+    poll = "KafkaConsumer.poll (buzzline/transports/kafka_client.py:173)"
+    raw.write_text("\n".join([
+        f"thread (1): consume-basic;ConsumeJob.run (consume.py:124);{poll} 43",
+        "thread (1): consume-basic;ConsumeJob.run (consume.py:129);ConsumeJob._apply (c.py:1);"
+        "decode_batch (buzzline/messages.py:189) 21",
+        "thread (1): consume-basic;ConsumeJob._apply (c.py:1);Pipeline.update (b.py:64);"
+        "Counts.update (counts.py:30) 4",
+        "thread (1): consume-basic;ConsumeJob.run (consume.py:124) 12",
+        "thread (2): MainThread;buzzline_consume (k.py:1);LiveView.run_window (view.py:1);"
+        "Blitter.fast (view.py:2) 7",
+        "thread (2): MainThread;buzzline_consume (k.py:1);<module> (figure.py:5) 3",
+        "thread (2): MainThread;fill_topic (kafka_env.py:40) 50",
+        "thread (3): Thread-1 (watch);watch (k.py:98) 5",
+        "not a sample line",
+    ]) + "\n")
+    parts = summarize(raw)
+    assert parts["consumer"] == {
+        "librdkafka consume(): the messages handed over (as the raw loop)": 43,
+        "decoding and validating (decode_batch)": 21,
+        "analytics (counts, batches, totals)": 4,
+        "the rest of the loop (freeing each batch, the calls between)": 12}
+    assert parts["main"] == {"frames (snapshot, draw, blit)": 7,
+                             "the rest (figure, window, imports)": 3}
