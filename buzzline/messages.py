@@ -60,7 +60,6 @@ class SmokerReading(Message):
     timestamp: str
     temperature: float
     schema: ClassVar = {"timestamp": (str,), "temperature": (int, float)}
-    float_fields: ClassVar = ("temperature",)
 
 
 class ProjectMessage(Message):
@@ -80,7 +79,6 @@ class ProjectMessage(Message):
         "keyword_mentioned": (str,),
         "message_length": (int,),
     }
-    float_fields: ClassVar = ("sentiment",)
 
 
 M = TypeVar("M", bound=Message)

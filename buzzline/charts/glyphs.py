@@ -139,8 +139,11 @@ def glyph_text(ax: Axes, x: float, y: float, s: str, **kwargs: Any) -> GlyphText
     return text
 
 
-class _GlyphYTick(YTick):
-    """A y tick whose labels are drawn from glyph pictures."""
+class _GlyphLabels:
+    """A tick (mixed in before XTick or YTick) whose labels are drawn from glyph pictures."""
+
+    label1: Text
+    label2: Text
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,13 +151,12 @@ class _GlyphYTick(YTick):
             label.__class__ = GlyphText  # adds no state: only how the label draws
 
 
-class _GlyphXTick(XTick):
-    """An x tick whose labels are drawn from glyph pictures."""
+class _GlyphXTick(_GlyphLabels, XTick):
+    pass
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for label in (self.label1, self.label2):
-            label.__class__ = GlyphText
+
+class _GlyphYTick(_GlyphLabels, YTick):
+    pass
 
 
 def glyph_ticks(axis: Axis) -> None:
