@@ -7,7 +7,10 @@ from dataclasses import asdict, dataclass
 from operator import attrgetter
 from typing import Any, ClassVar, Self
 
+import msgspec
+
 from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.finite import add_scaled, count, finite_number, scaled_mean, to_float
 
 
 def top_k(counts: dict[str, int], k: int) -> list[tuple[str, int]]:
@@ -128,9 +131,10 @@ class Batches(Analytic):
         return {"completed": self.completed, "pending": pending}
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self.completed = state["completed"]
         make = self.message_type
-        self._pending = [make(**m) if make else m for m in state["pending"]]
+        pending = [msgspec.convert(m, make) if make else m for m in state["pending"]]
+        self.completed = count(state["completed"])
+        self._pending = pending
 
     def combine(self, parts: Sequence[Self]) -> None:
         self.completed = sum(part.completed for part in parts)
@@ -138,40 +142,81 @@ class Batches(Analytic):
 
 
 class MeanBy(Analytic):
-    """Mean of ``value_field`` per ``key_field`` (e.g. sentiment per category)."""
+    """Mean of ``value_field`` per ``key_field`` (e.g. sentiment per category).
+
+    A key's sum is a plain float until adding to it would overflow; from then on it is kept
+    scaled (``analytics.finite``), so the mean stays right and finite for any finite values."""
 
     def __init__(self, key_field: str, value_field: str) -> None:
         self.name = f"mean_{value_field}_by_{key_field}"
         self._key = attrgetter(key_field)
         self._value = attrgetter(value_field)
         self._sums: dict[str, float] = {}
+        self._scaled: dict[str, tuple[float, int]] = {}  # key -> (total, scale): huge sums
         self._counts: Counter[str] = Counter()
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
+        sums, counts = self._sums, self._counts
         for message in messages:
             key = self._key(message)
-            self._sums[key] = self._sums.get(key, 0.0) + self._value(message)
-            self._counts[key] += 1
+            value = self._value(message)
+            if type(value) is not float:
+                value = to_float(value)
+            before = sums.get(key)
+            total = value if before is None else before + value
+            if before is None or total - total:  # a new, scaled or overflowing sum
+                self._add_slow(key, value)
+            else:
+                sums[key] = total
+            counts[key] += 1
         return []
 
+    def _add_slow(self, key: str, value: float) -> None:
+        total, scale = self._scaled.pop(key, None) or (self._sums.pop(key, 0.0), 0)
+        total, scale = add_scaled(total, scale, value)
+        if scale:
+            self._scaled[key] = (total, scale)
+        else:
+            self._sums[key] = total
+
     def means(self) -> dict[str, float]:
-        return {k: self._sums[k] / n for k, n in self._counts.items()}
+        sums, scaled = self._sums, self._scaled
+        return {k: sums[k] / n if k in sums else scaled_mean(*scaled[k], n)
+                for k, n in self._counts.items()}
 
     def result(self) -> dict[str, Any]:
         return {self.name: {k: round(v, 4) for k, v in sorted(self.means().items())}}
 
     def state(self) -> dict[str, Any]:
-        return {"sums": dict(self._sums), "counts": dict(self._counts)}
+        out: dict[str, Any] = {"sums": dict(self._sums), "counts": dict(self._counts)}
+        if self._scaled:
+            out["scaled"] = {k: list(v) for k, v in self._scaled.items()}
+        return out
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self._sums = dict(state["sums"])
-        self._counts = Counter(state["counts"])
+        sums = {str(k): finite_number(v) for k, v in state["sums"].items()}
+        scaled = {str(k): (finite_number(t), count(s))
+                  for k, (t, s) in state.get("scaled", {}).items()}
+        counts = Counter({str(k): count(n) for k, n in state["counts"].items()})
+        if set(sums) | set(scaled) != set(counts) or set(sums) & set(scaled):
+            raise ValueError("the sums and counts are of different keys")
+        self._sums, self._scaled, self._counts = sums, scaled, counts
 
     def combine(self, parts: Sequence[Self]) -> None:
         sums: dict[str, float] = {}
+        scaled: dict[str, tuple[float, int]] = {}
         counts: Counter[str] = Counter()
         for part in parts:
-            for key, value in part._sums.items():
-                sums[key] = sums.get(key, 0.0) + value
+            pairs = [*((k, (v, 0)) for k, v in part._sums.items()), *part._scaled.items()]
+            for key, (value, scale) in pairs:
+                before = sums.get(key)
+                total = value if before is None else before + value
+                if scale or key in scaled or total - total:
+                    base = scaled.pop(key, None) or (sums.pop(key, 0.0), 0)
+                    total, new_scale = add_scaled(*base, value, scale)
+                    if new_scale:
+                        scaled[key] = (total, new_scale)
+                        continue
+                sums[key] = total
             counts.update(part._counts)
-        self._sums, self._counts = sums, counts
+        self._sums, self._scaled, self._counts = sums, scaled, counts

@@ -3,7 +3,6 @@ std), with a bounded band series (mean and min..max per message) for band and li
 optionally alerts while a value is above ``above`` or below ``below`` (one per crossing, the
 newest ``KEPT_ALERTS`` kept, all counted)."""
 
-import math
 from array import array
 from collections import deque
 from collections.abc import Sequence
@@ -11,8 +10,11 @@ from operator import attrgetter
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.finite import count, finite_numbers, to_float
+from buzzline.analytics.finite import mean as finite_mean
+from buzzline.analytics.finite import std as finite_std
 from buzzline.analytics.series import halved
-from buzzline.analytics.threshold import KEPT_ALERTS, AlertEnded, AlertStarted
+from buzzline.analytics.threshold import KEPT_ALERTS, AlertEnded, AlertStarted, loaded_alert
 
 
 class Rolling(Analytic):
@@ -62,11 +64,12 @@ class Rolling(Analytic):
         values, cols = self.values, self.cols
         x, y, mean, low, high = (cols[k].append for k in ("x", "y", "mean", "low", "high"))
         for message in messages:
-            value = float(self._get(message))
+            value = to_float(self._get(message))
             values.append(value)
             x(float(self.seen))
             y(value)
-            mean(sum(values) / len(values))
+            total = sum(values)  # overflows only for values near the float limit
+            mean(total / len(values) if not total - total else finite_mean(values))
             low(min(values))
             high(max(values))
             self.seen += 1
@@ -83,9 +86,9 @@ class Rolling(Analytic):
         values = self.values
         if not values:
             return {}
-        mean = sum(values) / len(values)
-        std = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
-        return {"mean": mean, "min": min(values), "max": max(values), "std": std}
+        mean = finite_mean(values)
+        return {"mean": mean, "min": min(values), "max": max(values),
+                "std": finite_std(values, mean)}
 
     def points(self, *keys: str) -> list[list[float]]:
         return [self.cols[k].tolist() for k in keys]
@@ -104,12 +107,15 @@ class Rolling(Analytic):
                 "active": self.active}
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self.values = deque(state["values"], maxlen=self.window)
-        self.seen = state["seen"]
-        self.cols = {k: array("d", v) for k, v in state["cols"].items()}
-        self.alerts = [dict(a) for a in state.get("alerts", [])]
-        self.alert_count = state.get("alert_count", 0)
-        self.active = state.get("active", False)
+        cols = {k: array("d", finite_numbers(state["cols"][k])) for k in self.cols}
+        if len({len(col) for col in cols.values()}) != 1:
+            raise ValueError("the band's columns are of different lengths")
+        self.values = deque(finite_numbers(state["values"]), maxlen=self.window)
+        self.seen = count(state["seen"])
+        self.cols = cols
+        self.alerts = [loaded_alert(a) for a in state.get("alerts", [])]
+        self.alert_count = count(state.get("alert_count", 0))
+        self.active = bool(state.get("active", False))
 
     def combine(self, parts: Sequence[Self]) -> None:
         """One part: a copy. Several (partitions): each keeps its own window; their points are
@@ -128,3 +134,4 @@ class Rolling(Analytic):
         self.cols = {k: array("d", (row[i] for row in rows)) for i, k in enumerate(keys)}
         while len(self.cols["x"]) >= self.max_points:
             self._halve()
+

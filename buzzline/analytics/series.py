@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.finite import count, finite_numbers, to_float
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -55,7 +56,7 @@ class LineSeries(Analytic):
                 self.timed = x is not None
             if not self.timed or x is None:
                 x = float(self.seen)
-            y = float(getattr(message, self.y_field))
+            y = to_float(getattr(message, self.y_field))
             self.x.append(x)
             self.y.append(y)
             self.seen += 1
@@ -83,9 +84,14 @@ class LineSeries(Analytic):
                 "seen": self.seen, "last": list(self.last) if self.last else None}
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self.x, self.y = array("d", state["x"]), array("d", state["y"])
-        self.timed, self.seen = state["timed"], state["seen"]
-        self.last = tuple(state["last"]) if state["last"] else None  # type: ignore[assignment]
+        x, y = array("d", finite_numbers(state["x"])), array("d", finite_numbers(state["y"]))
+        last = state["last"]
+        if len(x) != len(y) or (last is not None and len(last) != 2):
+            raise ValueError("the series' x and y are of different lengths")
+        self.x, self.y = x, y
+        self.timed = None if state["timed"] is None else bool(state["timed"])
+        self.seen = count(state["seen"])
+        self.last = tuple(finite_numbers(last)) if last else None  # type: ignore[assignment]
         while len(self.x) >= self.max_points:
             self._halve()
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.finite import count, finite_number, finite_numbers
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +85,11 @@ class StallDetector(Analytic):
                 "stalls": [dict(s) for s in self.stalls], "count": self.count}
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self._window = deque(state["window"], maxlen=self.window_size)
-        self.stalled = state["stalled"]
-        self.stalls = [dict(s) for s in state["stalls"]]
-        self.count = state.get("count", len(self.stalls))
+        stalls = [_loaded_stall(s) for s in state["stalls"]]
+        self._window = deque(finite_numbers(state["window"]), maxlen=self.window_size)
+        self.stalled = bool(state["stalled"])
+        self.stalls = stalls
+        self.count = count(state.get("count", len(stalls)))
 
     def combine(self, parts: Sequence[Self]) -> None:
         """Each partition has its own window (one key = one partition = one smoker)."""
@@ -98,3 +100,11 @@ class StallDetector(Analytic):
         self.count = sum(part.count for part in parts)
         if len(parts) == 1:
             self._window = deque(parts[0]._window, maxlen=self.window_size)
+
+
+def _loaded_stall(saved: dict[str, Any]) -> dict[str, Any]:
+    """A stall read back from a checkpoint, checked."""
+    start, end = saved["start"], saved["end"]
+    if not isinstance(start, str) or not (end is None or isinstance(end, str)):
+        raise TypeError("a stall's start and end are timestamps")
+    return {"start": start, "end": end, "temperature": finite_number(saved["temperature"])}

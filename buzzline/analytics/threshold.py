@@ -11,6 +11,7 @@ from operator import attrgetter
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.finite import count, finite_number, finite_numbers, to_float
 from buzzline.analytics.series import halved
 from buzzline.analytics.stall import is_stall
 
@@ -37,6 +38,13 @@ class AlertEnded(Event):
         return f"{self.name} ended at message {self.index} ({self.value:g})"
 
 
+def loaded_alert(saved: dict[str, Any]) -> dict[str, Any]:
+    """An alert (``{"start", "end", "value"}``) read back from a checkpoint, checked."""
+    end = saved["end"]
+    return {"start": count(saved["start"]), "end": None if end is None else count(end),
+            "value": finite_number(saved["value"])}
+
+
 class Alerts(Analytic):
     """Base: ``check(value)`` says whether the alert holds after ``value``."""
 
@@ -61,7 +69,7 @@ class Alerts(Analytic):
     def update(self, messages: Sequence[Any]) -> list[Event]:
         events: list[Event] = []
         for message in messages:
-            value = float(self._get(message))
+            value = to_float(self._get(message))
             index = self.seen
             self.seen += 1
             self.x.append(float(index))
@@ -107,10 +115,14 @@ class Alerts(Analytic):
         """Restore the values a condition looks back on (none by default)."""
 
     def load_state(self, state: dict[str, Any]) -> None:
-        self.x, self.y = array("d", state["x"]), array("d", state["y"])
-        self.seen, self.active, self.count = state["seen"], state["active"], state["count"]
-        self.alerts = [dict(a) for a in state["alerts"]]
-        self.load_window(state["window"])
+        x, y = array("d", finite_numbers(state["x"])), array("d", finite_numbers(state["y"]))
+        if len(x) != len(y):
+            raise ValueError("the series' x and y are of different lengths")
+        self.x, self.y = x, y
+        self.seen, self.count = count(state["seen"]), count(state["count"])
+        self.active = bool(state["active"])
+        self.alerts = [loaded_alert(a) for a in state["alerts"]]
+        self.load_window(finite_numbers(state["window"]))
 
     def combine(self, parts: Sequence[Self]) -> None:
         """Partitions keep their own conditions; alerts and points merged by message index."""

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
+from buzzline.analytics.finite import count
 from buzzline.clock import Clock, SystemClock
 
 
@@ -61,7 +62,7 @@ class Totals(Analytic):
 
     def load_state(self, state: dict[str, Any]) -> None:
         before = self.messages + self.rejected
-        self.messages, self.rejected = state["messages"], state["rejected"]
+        self.messages, self.rejected = count(state["messages"]), count(state["rejected"])
         self.rebase(self.messages + self.rejected - before)
 
     def combine(self, parts: Sequence[Self]) -> None:
