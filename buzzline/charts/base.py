@@ -2,6 +2,8 @@
 the analytics (called under the consumer's lock, so it must be quick), then ``render(snap)``
 updates the artists outside the lock and says whether the layout changed (a full redraw)."""
 
+import math
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
@@ -70,11 +72,36 @@ def parse_colors(text: str, default: Sequence[str] = DEFAULT_COLORS) -> tuple[st
     return colors or tuple(default)
 
 
+# Axis limits stay within +-LIMIT: beyond it matplotlib's tick arithmetic overflows (a span
+# of 8e307 already does). Values beyond it are drawn at the edge of the chart, or past it.
+LIMIT = 1e306
+
+
+def drawable(value: float) -> float:
+    """``value`` clamped to +-LIMIT (NaN: 0)."""
+    if value != value:
+        return 0.0
+    return max(-LIMIT, min(LIMIT, value))
+
+
+def distinct(lo: float, hi: float) -> tuple[float, float]:
+    """Limits ``lo`` < ``hi`` far enough apart for ticks: two values that (almost) round to
+    one float at a large magnitude are spread around their middle."""
+    gap = max(abs(lo), abs(hi)) * 1e-9
+    if hi - lo > gap:
+        return lo, hi
+    middle, half = lo / 2 + hi / 2, max(gap, 0.5)
+    return middle - half, middle + half
+
+
 def grow_limit(current: float, needed: float) -> float | None:
     """A new upper limit when ``needed`` no longer fits: the next of 10, 20, 50, 100, 200...
-    above it, so a growing count rescales (a full redraw) only a few times per decade."""
+    above it, so a growing count rescales (a full redraw) only a few times per decade; at
+    most ``LIMIT``."""
     if needed <= current:
         return None
+    if not needed < LIMIT:
+        return LIMIT if current < LIMIT else None
     step = 10.0
     while True:
         for factor in (1, 2, 5):
@@ -96,7 +123,9 @@ TICK_WIDTH = 5  # characters of a compact tick label: "17.5k", "1.25M"
 
 
 def compact(value: float) -> str:
-    """A short tick label for a count: ``950``, ``2.5k``, ``17.5k``, ``1.25M``."""
+    """A short tick label for a count: ``950``, ``2.5k``, ``17.5k``, ``1.25M``, ``3e+15``."""
+    if not abs(value) < 1e15:
+        return f"{drawable_label(value):.3g}"
     for scale, suffix in SCALES:
         if abs(value) >= scale * 0.9995:  # 999,999 is "1M", not "1e+03k"
             text = f"{value / scale:.3g}"
@@ -127,6 +156,14 @@ def whole(value: float) -> float:
     return int(value) if float(value).is_integer() else float(value)
 
 
+def drawable_label(value: float) -> float:
+    """``value`` for a label: an infinity (a sum past the float range) as the largest float."""
+    return math.copysign(sys.float_info.max, value) if math.isinf(value) else value
+
+
 def number(value: float) -> str:
-    """A bar label: ``1,234`` for whole values, ``12.35`` otherwise."""
+    """A bar label: ``1,234`` for whole values, ``12.35`` otherwise, ``1.5e+20`` when
+    long."""
+    if not abs(value) < 1e15:
+        return f"{drawable_label(value):.3g}"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

@@ -16,10 +16,12 @@ from matplotlib.text import Text
 from buzzline.charts.base import (
     DEFAULT_COLORS,
     LAYOUT,
+    LIMIT,
     LIMITS,
     SAME,
     Chart,
     digits,
+    drawable,
     grow_limit,
 )
 from buzzline.charts.glyphs import glyph_text
@@ -56,6 +58,8 @@ class HistogramChart(Chart):
             assert low is not None and high is not None
             if not high > low:
                 raise ValueError("histogram range: high must be above low")
+            if not -LIMIT <= low < high <= LIMIT:
+                raise ValueError(f"histogram range: low and high must be within +-{LIMIT:g}")
             self.origin, self.width, self.count = low, (high - low) / bins, bins
         else:
             self.origin, self.width, self.count = 0.0, 0.0, 0  # set by the first values
@@ -80,8 +84,8 @@ class HistogramChart(Chart):
     def render(self, snap: list[float]) -> int:
         data = np.asarray([v for v in snap if math.isfinite(v)], dtype=float)
         redraw = SAME
-        if not self.fixed and data.size:
-            redraw = self._grow(float(data.min()), float(data.max()))
+        if not self.fixed and data.size:  # bins cover what an axis can show, at most
+            redraw = self._grow(drawable(float(data.min())), drawable(float(data.max())))
         if self.count:
             inside = (data >= self.origin) & (data <= self.origin + self.count * self.width)
             index = np.floor((data[inside] - self.origin) / self.width).astype(int)
@@ -107,8 +111,12 @@ class HistogramChart(Chart):
         """Cover [lo, hi] with bins of the current width (setting it at first); say what to
         redraw."""
         if self.count == 0:
-            span = hi - lo
-            self.width = span / self.bins if span > 0 else 1.0
+            # a width too small to tell the edges apart (all values equal, or a few ulps
+            # apart at a large magnitude): as for equal values, 1 (or a trillionth of them)
+            least = max(abs(lo), abs(hi)) * 2.0 ** -40
+            self.width = (hi - lo) / self.bins
+            if not self.width > least:
+                self.width = max(least, 1.0)
             self.origin, self.count = lo, self.bins
             while self.origin + self.count * self.width < hi:  # rounding: the last value is in
                 self.width = math.nextafter(self.width, math.inf)

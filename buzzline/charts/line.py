@@ -12,7 +12,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
-from buzzline.charts.base import LAYOUT, LIMITS, SAME, Chart, digits
+from buzzline.charts.base import LAYOUT, LIMITS, SAME, Chart, digits, distinct, drawable
 from buzzline.charts.glyphs import glyph_text
 from buzzline.charts.snapshots import LineSnapshot
 
@@ -161,27 +161,28 @@ class LineChart(Chart):
     def _fit(self, xs: list[float], ys: list[float]) -> int:
         x0, x1 = self.ax.get_xlim()
         y0, y1 = self.ax.get_ylim()
-        lo, hi = min(ys), max(ys)
-        first, last = xs[0], xs[-1]
+        # within what an axis can show: no difference below overflows
+        lo, hi = drawable(min(ys)), drawable(max(ys))
+        first, last = drawable(xs[0]), drawable(xs[-1])
         span = max(last - first, 1e-3 if self._timed else 1.0)
         moved = last - self._last_x if self._last_x is not None else 0.0
         self._last_x = last
         self._growth = max(moved, self._growth * 0.5)
         new_x = (x0, x1)
         if self.window > 0:
-            if (first, last + span * 0.02) != (x0, x1):
-                new_x = (first, last + span * 0.02)
+            if distinct(first, last + span * 0.02) != (x0, x1):
+                new_x = distinct(first, last + span * 0.02)
         else:
             # room for half the span again; more when the readings come fast (a catch-up,
             # a replay): the growth of AHEAD frames, so the axis moves every few seconds
             # rather than every few frames, and comes back once the readings slow down
-            width = max(span * 1.5, span + AHEAD * self._growth)
+            width = drawable(max(span * 1.5, span + AHEAD * self._growth))
             if first < x0 or last > x1 or x1 - x0 > max(3 * span, 2 * width):
-                new_x = (first, first + width)
+                new_x = distinct(first, first + width)
         pad = max((hi - lo) * 0.1, 1.0)
         new_y = (y0, y1)
         if lo < y0 or hi > y1 or (y1 - y0) > 6 * (hi - lo + 2 * pad):
-            new_y = (lo - pad, hi + pad * 2)
+            new_y = distinct(lo - pad, hi + pad * 2)
         if new_x == (x0, x1) and new_y == (y0, y1):
             return SAME
         self.ax.set_xlim(*new_x)

@@ -7,13 +7,22 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 
-from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, LIMITS, SAME, Chart, digits
+from buzzline.charts.base import (
+    DEFAULT_COLORS,
+    LAYOUT,
+    LIMITS,
+    SAME,
+    Chart,
+    digits,
+    distinct,
+    drawable,
+)
 from buzzline.charts.glyphs import glyph_text
 
 
 def _padded(lo: float, hi: float) -> tuple[float, float]:
     pad = max((hi - lo) * 0.08, 0.5 if hi == lo else 0.0)
-    return lo - pad, hi + pad
+    return distinct(lo - pad, hi + pad)
 
 
 class ScatterChart(Chart):
@@ -64,7 +73,7 @@ class ScatterChart(Chart):
         old = (self.ax.get_xlim(), self.ax.get_ylim())
         new = []
         for (lo, hi), values in zip(old, (xs, ys), strict=True):
-            v0, v1 = min(values), max(values)
+            v0, v1 = drawable(min(values)), drawable(max(values))  # no overflow below
             need = max(v1 - v0, 1e-9)
             if v0 < lo or v1 > hi or (hi - lo) > 4 * need + 2:
                 new.append(_padded(v0, v1 + (v1 - v0) * 0.25))  # headroom to grow into

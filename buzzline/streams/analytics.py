@@ -21,6 +21,7 @@ from buzzline.analytics import (
 from buzzline.analytics import (
     top_k as rank,
 )
+from buzzline.analytics.windows import FIRST_SECOND
 from buzzline.clock import Clock
 
 CATEGORIES, SERIES, POINTS, VALUES, BAND = "categories", "series", "points", "values", "band"
@@ -79,9 +80,14 @@ def _rolling_series(a: Rolling) -> Callable[[], Any]:
     def data() -> Any:
         x, mean = a.points("x", "mean")
         stats = a.stats()
-        status = f"mean {stats['mean']:.2f} (last {len(a.values)})" if stats else ""
+        status = f"mean {_short(stats['mean'])} (last {len(a.values)})" if stats else ""
         return _line(x, mean, a.markers(), status=status)
     return data
+
+
+def _short(value: float) -> str:
+    """``21.50``, or ``1.2e+308`` for a value too long to show in full."""
+    return f"{value:.2f}" if abs(value) < 1e9 else f"{value:.3g}"
 
 
 def rolling(field_name: str, window: int = 50, *, above: float | None = None,
@@ -151,7 +157,7 @@ def _window_categories(a: Tumbling, last: int = 12) -> Callable[[], Any]:
 
         digits = next((d for d in (0, 1) if (a.bucket * 10 ** d).is_integer()), 2)
         width = 8 + (digits + 1 if digits else 0)  # HH:MM:SS, then tenths or hundredths
-        return {datetime.fromtimestamp(t, UTC).strftime("%H:%M:%S.%f")[:width]: v
+        return {datetime.fromtimestamp(max(t, FIRST_SECOND), UTC).strftime("%H:%M:%S.%f")[:width]: v
                 for t, v in a.values()[-last:]}
     return data
 
