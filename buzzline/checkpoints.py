@@ -4,6 +4,10 @@ One SQLite file in the data folder (``checkpoints.sqlite``) holds a row per tran
 group, topic and partition: the position of the next message to read and the state of the
 analytics after every message before it. A save is one transaction, so after a crash the
 state and the positions always match: resuming from them counts every message exactly once.
+
+A row that cannot be used (not JSON, a wrong position) comes back as ``Damaged`` with why; a
+state that cannot be saved exactly (``state_codec``) is not saved (the row before it stays).
+A damaged file is moved aside and a new one started (``checkpoint_file``).
 """
 
 import logging
@@ -15,9 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from buzzline.errors import BuzzlineError
+from buzzline import state_codec
+from buzzline.checkpoint_file import SqliteFile
 
 log = logging.getLogger(__name__)
 
@@ -50,65 +53,101 @@ class Checkpoint:
     state: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Damaged:
+    """A saved row that cannot be used, and why."""
+
+    reason: str
+
+
 class CheckpointStore:
     """Checkpoints in ``path`` (created when missing). Several processes may share it."""
 
     def __init__(self, path: Path, timeout: float = 30.0) -> None:
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
-                                       check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise BuzzlineError(f"cannot open the checkpoint file {self.path}: {exc}") from exc
+        self._file = SqliteFile(self.path, timeout, (_SCHEMA,))
+        self.cleared: set[StateKey] = set()  # forgotten by this process
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        assert self._file.db is not None
+        return self._file.db
+
+    @property
+    def generation(self) -> int:
+        """+1 each time the file is replaced (damaged): save every partition again."""
+        return self._file.generation
+
+    def start_over(self, key: StateKey) -> str | None:
+        """The damaged file set aside before this one, when ``key``'s partitions without a
+        checkpoint here must start over from their beginning (unless forgotten on purpose)."""
+        return None if key in self.cleared else self._file.moved_before()
 
     @staticmethod
     def _where(key: StateKey) -> tuple[str, tuple[str, ...]]:
         return ("transport = ? AND app = ? AND grp = ? AND topic = ?",
                 (key.transport, key.app, key.group, key.topic))
 
-    def load(self, key: StateKey, partitions: Iterable[int] | None = None) -> dict[int, Checkpoint]:
-        """The saved checkpoints of ``key`` (of ``partitions`` only, when given)."""
+    def load(self, key: StateKey,
+             partitions: Iterable[int] | None = None) -> dict[int, Checkpoint | Damaged]:
+        """The saved checkpoints of ``key`` (of ``partitions`` only, when given); a row that
+        cannot be used is ``Damaged``. A damaged file: none (it is set aside)."""
         where, args = self._where(key)
-        rows = self._db.execute(
-            f"SELECT partition, position, state FROM checkpoints WHERE {where}", args).fetchall()
+        rows = self._file.run(lambda: self._db.execute(
+            f"SELECT partition, position, state FROM checkpoints WHERE {where}", args).fetchall(),
+            list)
         wanted = None if partitions is None else set(partitions)
-        out = {}
+        out: dict[int, Checkpoint | Damaged] = {}
         for partition, position, state in rows:
             if wanted is not None and partition not in wanted:
                 continue
+            if type(position) is not int or position < 0:
+                out[partition] = Damaged(f"the position {position!r} is not an offset")
+                continue
             try:
-                out[partition] = Checkpoint(position, orjson.loads(state))
-            except orjson.JSONDecodeError:
-                log.warning("%s: the checkpoint of partition %d is damaged: starting it over",
-                            key, partition)
+                out[partition] = Checkpoint(position, state_codec.decode(state))
+            except (state_codec.StateError, TypeError) as exc:
+                out[partition] = Damaged(f"the state is {exc}")
         return out
 
-    def save(self, key: StateKey, checkpoints: dict[int, Checkpoint]) -> None:
-        """Save all of ``checkpoints`` in one transaction (all or nothing)."""
-        if not checkpoints:
-            return
+    def save(self, key: StateKey, checkpoints: dict[int, Checkpoint]) -> dict[int, str]:
+        """Save ``checkpoints`` in one transaction (all or nothing); a state that cannot be
+        saved exactly is left out (its row stays as it was): returns those, with why."""
         now = time.time()
-        rows = [(key.transport, key.app, key.group, key.topic, partition, cp.position,
-                 orjson.dumps(cp.state), now) for partition, cp in checkpoints.items()]
+        rows, refused = [], {}
+        for partition, cp in checkpoints.items():
+            try:
+                data = state_codec.encode(cp.state)
+            except state_codec.StateError as exc:
+                refused[partition] = str(exc)
+                continue
+            rows.append((key.transport, key.app, key.group, key.topic, partition, cp.position,
+                         data, now))
+        if rows:
+            self._file.run(lambda: self._write(rows), lambda: self._write(rows))
+        return refused
+
+    def _write(self, rows: list[tuple]) -> None:
         with self._transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def clear(self, key: StateKey) -> int:
         """Forget ``key``'s checkpoints; returns how many partitions had one."""
+        self.cleared.add(key)
         where, args = self._where(key)
-        with self._transaction():
-            return self._db.execute(f"DELETE FROM checkpoints WHERE {where}", args).rowcount
+        return self._file.run(lambda: self._delete(f"DELETE FROM checkpoints WHERE {where}", args),
+                             lambda: 0)
 
     def clear_topic(self, transport: str, topic: str) -> int:
         """Forget every checkpoint of a topic (it was emptied or recreated)."""
+        return self._file.run(lambda: self._delete(
+            "DELETE FROM checkpoints WHERE transport = ? AND topic = ?", (transport, topic)),
+            lambda: 0)
+
+    def _delete(self, sql: str, args: tuple) -> int:
         with self._transaction():
-            return self._db.execute("DELETE FROM checkpoints WHERE transport = ? AND topic = ?",
-                                    (transport, topic)).rowcount
+            return self._db.execute(sql, args).rowcount
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -122,7 +161,7 @@ class CheckpointStore:
         self._db.execute("COMMIT")
 
     def close(self) -> None:
-        self._db.close()
+        self._file.close()
 
 
 def forget_topic(data_dir: Path, transport: str, topic: str) -> None:

@@ -4,15 +4,23 @@ Each partition's pipeline reflects exactly the messages before its position. Che
 both in one transaction; a partition that arrives (start, or a rebalance handing it over)
 loads its pipeline and position from the last checkpoint, a partition that leaves saves them
 first. ``view`` is the sum of the partitions: the pipeline the charts and the summary read.
+
+A checkpoint that cannot be used (damaged bytes, a state of the wrong shape, none in a file
+made after a damaged one was set aside) is never used nor silently replaced: one log line, and
+that partition is counted over from its beginning while the others resume. A state that
+cannot be saved exactly is not saved: one log line, its last checkpoint stays.
 """
 
 import logging
 from collections.abc import Callable, Iterable
 
 from buzzline.analytics import Pipeline
-from buzzline.checkpoints import Checkpoint, CheckpointStore, StateKey
+from buzzline.checkpoints import Checkpoint, CheckpointStore, Damaged, StateKey
 
 log = logging.getLogger(__name__)
+# what loading a state of the wrong shape raises (a key missing, a value of the wrong type...)
+LOAD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ArithmeticError,
+               RecursionError)
 
 
 class Partitions:
@@ -24,6 +32,8 @@ class Partitions:
         self.positions: dict[int, int] = {}  # partition -> next position, for those held
         self._saved: dict[int, int] = {}  # partition -> the position last checkpointed
         self._jump = 0  # messages that arrived with loaded or left with dropped partitions
+        self._generation = store.generation if store is not None else 0
+        self._unsaved: set[int] = set()  # partitions whose state could not be saved
 
     def part(self, partition: int) -> Pipeline:
         found = self.parts.get(partition)
@@ -38,9 +48,17 @@ class Partitions:
         if self.store is None:
             return {}
         saved = self.store.load(self.key, None if bounds is None else list(bounds))
+        moved = self.store.start_over(self.key)
+        if moved is not None:  # a transport without groups has partition 0 only
+            for partition in [0] if bounds is None else bounds:
+                saved.setdefault(partition, Damaged(
+                    f"none saved since the damaged checkpoint file was moved to {moved}"))
         resume: dict[int, int] = {}
         for partition, checkpoint in sorted(saved.items()):
             low, high = (bounds or {}).get(partition, (-1, -1))
+            if isinstance(checkpoint, Damaged):
+                self._start_over(partition, max(low, 0), checkpoint.reason, resume)
+                continue
             position = checkpoint.position
             if high >= 0 and position > high:
                 log.warning("%s: partition %d has %d messages but the checkpoint is at %d: "
@@ -51,15 +69,42 @@ class Partitions:
                 log.warning("%s: partition %d lost messages %d to %d to retention before they "
                             "were read; resuming at %d", self.key, partition, position, low, low)
                 position = low
-            pipeline = self.make()
-            pipeline.load_state(checkpoint.state)
+            pipeline = self._loaded(checkpoint.state)
+            if isinstance(pipeline, str):
+                self._start_over(partition, max(low, 0), pipeline, resume)
+                continue
             self._jump += _total(pipeline) - _total(self.parts.get(partition))
             self.parts[partition] = pipeline
             self.positions[partition] = self._saved[partition] = resume[partition] = position
-        if resume:
+        loaded = {p: o for p, o in resume.items() if p in self._saved}  # not started over
+        if loaded:
             log.info("%s: resuming from the checkpoint at %s", self.key,
-                     ", ".join(f"partition {p} position {o:,}" for p, o in resume.items()))
+                     ", ".join(f"partition {p} position {o:,}" for p, o in loaded.items()))
         return resume
+
+    def _loaded(self, state: dict) -> Pipeline | str:
+        """A pipeline with ``state`` loaded, or why the state does not fit."""
+        pipeline = self.make()
+        try:
+            pipeline.load_state(state)
+            probe = self.make()  # what the view will do with it
+            probe.combine([pipeline])
+            probe.result()
+        except LOAD_ERRORS as exc:
+            return f"its state does not fit: {type(exc).__name__}: {exc}"
+        return pipeline
+
+    def _start_over(self, partition: int, position: int, reason: str,
+                    resume: dict[int, int]) -> None:
+        """Count ``partition`` afresh from ``position`` (its beginning), saying why."""
+        log.warning("%s: the checkpoint of partition %d cannot be used (%s): counting that "
+                    "partition over from its beginning (position %d)", self.key, partition,
+                    reason[:300], position)
+        pipeline = self.make()
+        self._jump += _total(pipeline) - _total(self.parts.get(partition))
+        self.parts[partition] = pipeline
+        self._saved.pop(partition, None)  # the next checkpoint replaces the damaged one
+        self.positions[partition] = resume[partition] = position
 
     def start_over(self, partition: int) -> None:
         """Forget a partition's state (its topic went back: emptied or recreated)."""
@@ -70,6 +115,7 @@ class Partitions:
             self._jump -= _total(self.parts.pop(partition, None))
             self.positions.pop(partition, None)
             self._saved.pop(partition, None)
+            self._unsaved.discard(partition)
 
     def advance(self, positions: dict[int, int]) -> None:
         """Positions reached by a processed batch (or held before any message)."""
@@ -78,14 +124,27 @@ class Partitions:
     def checkpoint(self, partitions: Iterable[int] | None = None) -> dict[int, int]:
         """Save the state and position of the partitions that moved since their last save;
         returns the positions now saved (to commit to the broker)."""
-        wanted = self.positions.keys() if partitions is None else partitions
+        store = self.store
+        if store is not None and store.generation != self._generation:
+            self._generation = store.generation  # a new file: every partition saved again
+            self._saved.clear()
+        wanted = list(self.positions if partitions is None else partitions)
         changed = {p: self.positions[p] for p in wanted
                    if p in self.positions and self._saved.get(p) != self.positions[p]}
-        if self.store is not None and changed:
-            self.store.save(self.key, {p: Checkpoint(position, self.part(p).state())
-                                       for p, position in changed.items()})
+        if store is not None and changed:
+            refused = store.save(self.key, {p: Checkpoint(position, self.part(p).state())
+                                            for p, position in changed.items()})
+            if store.generation != self._generation:  # replaced while saving: all again
+                return self.checkpoint(partitions)
+            for partition, why in refused.items():
+                del changed[partition]
+                if partition not in self._unsaved:
+                    log.warning("%s: the state of partition %d cannot be saved (%s): its last "
+                                "checkpoint stays, a restart resumes there", self.key,
+                                partition, why)
+            self._unsaved = (self._unsaved | set(refused)) - set(changed)
         self._saved.update(changed)
-        return {p: self.positions[p] for p in wanted if p in self.positions}
+        return {p: self._saved[p] for p in wanted if p in self._saved}
 
     def combine(self) -> None:
         """Make ``view`` the sum of the partitions (call with the view's lock held)."""

@@ -1,0 +1,83 @@
+"""Analytic states as checkpoint bytes, strictly: a state that JSON cannot hold exactly (NaN,
+an infinity, a key that is not a string) is refused before it is saved, and bytes that are
+not a JSON object are refused when loaded, each with a reason.
+
+orjson is fast but writes NaN and infinities as ``null`` and refuses ints beyond 64 bits;
+a state holding such an int (a message's field kept whole, e.g. a batch's pending messages) is
+written and read by the standard ``json`` module instead, which keeps it exactly.
+"""
+
+import json
+import math
+from typing import Any
+
+import orjson
+
+
+class StateError(ValueError):
+    """A state that cannot be saved, or saved bytes that are no state."""
+
+
+def encode(state: dict[str, Any]) -> bytes:
+    """``state`` as JSON bytes, or ``StateError`` saying why it cannot be saved."""
+    try:
+        data = orjson.dumps(state)
+    except orjson.JSONEncodeError as exc:
+        if "64-bit" not in str(exc):  # a key that is not a string, an object JSON lacks
+            raise StateError(f"not JSON: {exc}") from exc
+        try:
+            return json.dumps(state, allow_nan=False, separators=(",", ":")).encode()
+        except (TypeError, ValueError) as exc2:
+            raise StateError(f"not JSON: {exc2}") from exc2
+    # orjson writes NaN and infinities as null: look for them only when a null is there
+    if b"null" in data:
+        where = non_finite(state)
+        if where is not None:
+            raise StateError(f"a number that is not finite at {where}")
+    return data
+
+
+def decode(data: bytes) -> dict[str, Any]:
+    """The state saved as ``data``, or ``StateError``."""
+    try:
+        state = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "infinity" not in str(exc):  # not JSON at all
+            raise StateError(f"not JSON: {str(exc).splitlines()[0]}") from exc
+        try:  # an int beyond 64 bits (a float that overflows is refused too)
+            state = json.loads(data, parse_constant=_refuse, parse_float=_finite_float)
+        except (ValueError, RecursionError) as exc2:
+            raise StateError(f"not JSON: {exc2}") from exc2
+    if type(state) is not dict:
+        raise StateError(f"a JSON {type(state).__name__}, not an object")
+    return state
+
+
+def non_finite(value: Any, path: str = "state") -> str | None:
+    """Where in ``value`` a float is NaN or infinite (a path like ``state.series.y[3]``)."""
+    kind = type(value)
+    if kind is float:
+        return None if math.isfinite(value) else path
+    if kind is dict or kind is list or kind is tuple:
+        items = value.items() if kind is dict else enumerate(value)
+        try:  # most lists are numbers: checked in one pass
+            if all(map(math.isfinite, value.values() if kind is dict else value)):
+                return None
+        except (TypeError, OverflowError):
+            pass
+        for key, item in items:
+            found = non_finite(item, f"{path}.{key}" if kind is dict else f"{path}[{key}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _refuse(constant: str) -> float:
+    raise ValueError(f"{constant} is not a finite number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is beyond the float range")
+    return number
