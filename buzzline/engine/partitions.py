@@ -14,6 +14,7 @@ cannot be saved exactly is not saved: one log line, its last checkpoint stays.
 import logging
 from collections.abc import Callable, Iterable
 
+from buzzline import state_codec
 from buzzline.analytics import Pipeline
 from buzzline.checkpoints import Checkpoint, CheckpointStore, Damaged, StateKey
 
@@ -87,9 +88,10 @@ class Partitions:
         pipeline = self.make()
         try:
             pipeline.load_state(state)
-            probe = self.make()  # what the view will do with it
+            probe = self.make()  # what the view and the next checkpoint will do with it
             probe.combine([pipeline])
             probe.result()
+            state_codec.encode(pipeline.state())
         except LOAD_ERRORS as exc:
             return f"its state does not fit: {type(exc).__name__}: {exc}"
         return pipeline
