@@ -9,9 +9,14 @@ written and read by the standard ``json`` module instead, which keeps it exactly
 
 import json
 import math
+import re
 from typing import Any
 
 import orjson
+
+
+# an int literal of 19 digits or more (an int64 has at most 19)
+_LONG_INT = re.compile(rb"(?<![\d.eE])\d{19,}(?![\d.eE])")
 
 
 class StateError(ValueError):
@@ -40,14 +45,15 @@ def encode(state: dict[str, Any]) -> bytes:
 def decode(data: bytes) -> dict[str, Any]:
     """The state saved as ``data``, or ``StateError``."""
     try:
-        state = orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        if "infinity" not in str(exc):  # not JSON at all
-            raise StateError(f"not JSON: {str(exc).splitlines()[0]}") from exc
-        try:  # an int beyond 64 bits (a float that overflows is refused too)
+        # orjson reads an int beyond 64 bits as a float: such states are read by json
+        if _LONG_INT.search(data) is None:
+            state = orjson.loads(data)
+        else:
             state = json.loads(data, parse_constant=_refuse, parse_float=_finite_float)
-        except (ValueError, RecursionError) as exc2:
-            raise StateError(f"not JSON: {exc2}") from exc2
+    except orjson.JSONDecodeError as exc:
+        raise StateError(f"not JSON: {str(exc).splitlines()[0]}") from exc
+    except (ValueError, RecursionError) as exc:  # json's errors, and a number out of range
+        raise StateError(f"not JSON: {exc}") from exc
     if type(state) is not dict:
         raise StateError(f"a JSON {type(state).__name__}, not an object")
     return state

@@ -85,7 +85,7 @@ def mean(values: Sequence[float]) -> float:
 def std(values: Sequence[float], center: float) -> float:
     """The population standard deviation of ``values`` around their mean ``center``."""
     n = len(values)
-    plain = math.sqrt(sum((v - center) ** 2 for v in values) / n)
+    plain = math.sqrt(sum((v - center) * (v - center) for v in values) / n)  # inf, no error
     if not plain - plain:
         return plain
     # the values span more than the float range allows squaring: work in units of the largest
