@@ -14,7 +14,6 @@ from typing import Any
 
 import orjson
 
-
 # an int literal of 19 digits or more (an int64 has at most 19)
 _LONG_INT = re.compile(rb"(?<![\d.eE])\d{19,}(?![\d.eE])")
 

@@ -156,24 +156,24 @@ class MeanBy(Analytic):
         self._counts: Counter[str] = Counter()
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
-        sums, counts = self._sums, self._counts
-        for message in messages:
-            key = self._key(message)
-            value = self._value(message)
-            if type(value) is not float:
-                value = to_float(value)
-            before = sums.get(key)
-            total = value if before is None else before + value
-            if before is None or total - total:  # a new, scaled or overflowing sum
+        sums = self._sums
+        keys = list(map(self._key, messages))
+        for key, value in zip(keys, map(self._value, messages), strict=True):
+            try:
+                total = sums[key] + value
+            except (KeyError, OverflowError):  # a new or scaled key; an int beyond floats
+                self._add_slow(key, value)
+                continue
+            if total - total:  # inf: the sum would overflow
                 self._add_slow(key, value)
             else:
                 sums[key] = total
-            counts[key] += 1
+        self._counts.update(keys)
         return []
 
     def _add_slow(self, key: str, value: float) -> None:
         total, scale = self._scaled.pop(key, None) or (self._sums.pop(key, 0.0), 0)
-        total, scale = add_scaled(total, scale, value)
+        total, scale = add_scaled(total, scale, to_float(value))
         if scale:
             self._scaled[key] = (total, scale)
         else:
