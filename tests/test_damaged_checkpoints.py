@@ -345,3 +345,43 @@ def test_a_damaged_row_is_reported_by_load(tmp_path):
     db.close()
     loaded = store.load(KEY)
     assert loaded[0] == Checkpoint(3, {"a": 1}) and isinstance(loaded[1], Damaged)
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("damaged", ["one-partition", "the-file"])
+def test_on_kafka_a_damaged_checkpoint_counts_from_the_first_offset(kafka_broker, kafka_topic,
+                                                                    tmp_path, caplog, damaged):
+    """A real broker, 3 partitions: the damaged partition (or, the file damaged, every one) is
+    read again from its first offset; the totals stay those of the whole topic."""
+    from tests.test_kafka_transport import produce_ids, transport
+
+    settings = load_settings(environ={"KAFKA_BROKER_ADDRESS": kafka_broker.bootstrap},
+                             env_file=None, data_dir=tmp_path, checkpoint_seconds=0,
+                             buzz_consumer_group_id=f"g-{damaged}")
+    app = get_app("basic")
+    produce_ids(kafka_broker.bootstrap, kafka_topic, 3000)
+    first = ConsumeJob(app, settings, transport(kafka_broker.bootstrap), kafka_topic, count=3000)
+    first.run()
+    held = {int(p): o for p, o in first.summary("kafka")["positions"].items()}
+    assert first.read == 3000 and len(held) == 3
+    path = tmp_path / STORE
+    if damaged == "one-partition":
+        db = sqlite3.connect(path)
+        with db:
+            db.execute("UPDATE checkpoints SET state = ? WHERE partition = 1", (b"[",))
+        db.close()
+    else:
+        damage(path, "malformed")
+    produce_ids(kafka_broker.bootstrap, kafka_topic, 600)  # ids 0..599 again: 3,600 in all
+    caplog.set_level(logging.WARNING)
+    second = ConsumeJob(app, settings, transport(kafka_broker.bootstrap), kafka_topic,
+                        idle_exit=5.0)
+    second.run()
+    summary = second.summary("kafka")
+    truth = Counter(f"a{i % 7}" for i in [*range(3000), *range(600)])
+    assert summary["messages"] == 3600 and summary["author_counts"] == dict(sorted(truth.items()))
+    reread = held[1] if damaged == "one-partition" else 3000
+    assert second.read == 600 + reread  # the damaged partitions from offset 0, no more
+    lines = warnings_about(caplog, "cannot be used")
+    assert len(lines) == (1 if damaged == "one-partition" else 3), lines
+    assert len(warnings_about(caplog, "is damaged")) == (damaged == "the-file")
