@@ -49,12 +49,18 @@ class Partitions:
         if self.store is None:
             return {}
         saved = self.store.load(self.key, None if bounds is None else list(bounds))
+        resume: dict[int, int] = {}
         moved = self.store.start_over(self.key)
         if moved is not None:  # a transport without groups has partition 0 only
-            for partition in [0] if bounds is None else bounds:
-                saved.setdefault(partition, Damaged(
-                    f"none saved since the damaged checkpoint file was moved to {moved}"))
-        resume: dict[int, int] = {}
+            held = bounds if bounds is not None else {0: (0, -1)}
+            fresh = {p: max(low, 0) for p, (low, _) in held.items() if p not in saved}
+            for partition, position in fresh.items():
+                self._start_over(partition, position, "", resume)
+            if fresh:
+                log.warning("%s: no checkpoint since the damaged checkpoint file was moved to "
+                            "%s: counting %s over from the beginning", self.key, moved,
+                            ", ".join(f"partition {p} from position {o:,}"
+                                      for p, o in fresh.items()))
         for partition, checkpoint in sorted(saved.items()):
             low, high = (bounds or {}).get(partition, (-1, -1))
             if isinstance(checkpoint, Damaged):
@@ -98,10 +104,12 @@ class Partitions:
 
     def _start_over(self, partition: int, position: int, reason: str,
                     resume: dict[int, int]) -> None:
-        """Count ``partition`` afresh from ``position`` (its beginning), saying why."""
-        log.warning("%s: the checkpoint of partition %d cannot be used (%s): counting that "
-                    "partition over from its beginning (position %d)", self.key, partition,
-                    reason[:300], position)
+        """Count ``partition`` afresh from ``position`` (its beginning), saying why (if a
+        ``reason`` is given)."""
+        if reason:
+                log.warning("%s: the checkpoint of partition %d cannot be used (%s): counting "
+                        "that partition over from its beginning (position %d)", self.key,
+                        partition, reason[:300], position)
         pipeline = self.make()
         self._jump += _total(pipeline) - _total(self.parts.get(partition))
         self.parts[partition] = pipeline
