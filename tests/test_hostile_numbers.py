@@ -344,3 +344,17 @@ def test_numbers_beyond_the_float_range_are_rejected_with_a_reason_not_clamped()
     raw = PROJECT.format(author="a", category="c", sentiment="1", length=BIG).encode()
     assert decode(ProjectMessage, raw).message_length == BIG  # an int field keeps it whole
 
+
+
+def test_pie_shares_of_huge_values_add_up():
+    from buzzline.charts.pie import PieChart
+
+    fig = Figure()
+    FigureCanvasAgg(fig)
+    chart = PieChart(fig.add_subplot(), lambda: {"a": MAX, "b": MAX, "c": 5e-324, "d": 0.0},
+                     donut=True)
+    chart.update(chart.snapshot())
+    fig.canvas.draw()
+    angles = chart.drawn()
+    assert angles["a"] == angles["b"] == pytest.approx(180.0) and angles["c"] == 0.0
+    assert chart._center.get_text() == "1.8e+308"  # the total, beyond the float range

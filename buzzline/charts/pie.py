@@ -12,10 +12,15 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Wedge
 from matplotlib.text import Text
 
-from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, SAME, Chart
+from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, SAME, Chart, drawable_label
 from buzzline.charts.glyphs import glyph_text
 
 OTHER = "other"
+
+
+def number(total: float) -> str:
+    """The donut's centre: ``1,234``, or ``1.2e+308`` for a total too long to show."""
+    return f"{total:,.0f}" if total < 1e15 else f"{drawable_label(total):.3g}"
 START = 90.0  # the first wedge starts at the top and they go counter-clockwise
 
 
@@ -64,18 +69,20 @@ class PieChart(Chart):
         if keys != self.keys:
             self._rebuild(keys)
             redraw = LAYOUT
-        total = sum(v for _, v in snap)
+        # shares of the largest value (each at most 1): no overflow however large the values
+        unit = max((v for _, v in snap), default=0.0) or 1.0
+        total = sum(v / unit for _, v in snap)
         theta = START
         radius = 0.78 if self.donut else 0.62  # where a label sits
         for wedge, label, (_, value) in zip(self.wedges, self.labels, snap, strict=True):
-            share = value / total if total > 0 else 0.0
+            share = value / unit / total if total > 0 else 0.0
             wedge.set_theta1(theta)
             wedge.set_theta2(theta + 360.0 * share)
             middle = math.radians(theta + 180.0 * share)
             label.set_position((radius * math.cos(middle), radius * math.sin(middle)))
             label.set_text(f"{share:.0%}" if share >= self.min_label else "")
             theta += 360.0 * share
-        self._center.set_text(f"{total:,.0f}" if self.donut and total else
+        self._center.set_text(number(total * unit) if self.donut and total else
                               ("no data" if not total else ""))
         return redraw
 
