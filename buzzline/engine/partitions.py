@@ -138,6 +138,8 @@ class Partitions:
         if store is not None and store.generation != self._generation:
             self._generation = store.generation  # a new file: every partition saved again
             self._saved.clear()
+            if partitions is not None:
+                self.checkpoint()
         wanted = list(self.positions if partitions is None else partitions)
         changed = {p: self.positions[p] for p in wanted
                    if p in self.positions and self._saved.get(p) != self.positions[p]}
