@@ -6,7 +6,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 
-from buzzline.charts.bars import KeyedBars
+from buzzline.charts.bars import Bars, KeyedBars
 from buzzline.charts.base import DEFAULT_COLORS, TICK_WIDTH, count_formatter, number, whole
 from buzzline.charts.glyphs import glyph_text
 
@@ -15,7 +15,8 @@ class BarChart(KeyedBars):
     """Bars keep their positions while the set of keys is unchanged; heights are set in place.
 
     ``counts`` returns the current {key: count} (called under the lock). ``top_k`` > 0 shows
-    only the k largest, ranked; otherwise every key in name order.
+    the k largest, ranked; 0 every key in name order up to ``DEFAULT_TOP_K`` keys, else the
+    largest; the rest add up as an "other" bar (see ``KeyedBars``).
     """
 
     headroom = 1.08
@@ -42,10 +43,12 @@ class BarChart(KeyedBars):
         self._total = glyph_text(ax, 0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top",
                               fontsize=9, color="0.3", animated=True, clip_on=True)
 
-    def render(self, snap: list[tuple[str, float]]) -> int:
+    def render(self, snap: Bars) -> int:
         redraw = super().render(snap)
-        prefix = f"top {self.top_k}: " if self.top_k else ""
-        total = number(sum(v for _, v in snap))
+        items, others = snap
+        shown = len(items) - (1 if others else 0)
+        prefix = f"top {shown} of {shown + others:,}: " if others else ""
+        total = number(sum(v for _, v in items))
         self._total.set_text(f"{prefix}{total} {self.unit}".rstrip() if self.unit
                             else f"{prefix}total {total}")
         return redraw
@@ -64,6 +67,9 @@ class BarChart(KeyedBars):
         rect.set_height(value)  # type: ignore[attr-defined]
         label.set_y(value)
         label.set_text(number(value))
+
+    def _set_other(self, label: Text, value: float, keys: int) -> None:
+        label.set_text(f"{number(value)}\n{keys:,} keys")
 
     def _relayout(self, old: float, new: float) -> bool:
         return False  # the tick labels keep their width (count_formatter)
