@@ -6,9 +6,19 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 
+from buzzline.analytics.ranking import OTHER
 from buzzline.charts.bars import Bars, KeyedBars
-from buzzline.charts.base import DEFAULT_COLORS, TICK_WIDTH, count_formatter, number, whole
+from buzzline.charts.base import (
+    DEFAULT_COLORS,
+    TICK_WIDTH,
+    compact,
+    count_formatter,
+    number,
+    whole,
+)
 from buzzline.charts.glyphs import glyph_text
+
+CROWDED = 10  # bars (or 60 characters of names) past which the names slant
 
 
 class BarChart(KeyedBars):
@@ -60,8 +70,12 @@ class BarChart(KeyedBars):
                          clip_on=True)
             for i in range(len(keys))
         ]
-        self.ax.set_xticks(range(len(keys)), keys)
-        self.ax.set_xlim(-0.6, max(len(keys), 1) - 0.4)
+        # names that would run into each other slant, ending under their bars
+        slant = len(keys) > CROWDED or sum(map(len, keys)) > 6 * CROWDED
+        self.ax.set_xticks(range(len(keys)), keys, rotation=30 if slant else 0,
+                           ha="right" if slant else "center", rotation_mode="anchor")
+        room = 0.4 if keys and keys[-1] == OTHER else 0.0  # for its two-line label
+        self.ax.set_xlim(-0.6, max(len(keys), 1) - 0.4 + room)
 
     def _set_length(self, rect: Artist, label: Text, value: float) -> None:
         rect.set_height(value)  # type: ignore[attr-defined]
@@ -69,7 +83,7 @@ class BarChart(KeyedBars):
         label.set_text(number(value))
 
     def _set_other(self, label: Text, value: float, keys: int) -> None:
-        label.set_text(f"{number(value)}\n{keys:,} keys")
+        label.set_text(f"{compact(value)}\n{compact(keys)} keys")
 
     def _relayout(self, old: float, new: float) -> bool:
         return False  # the tick labels keep their width (count_formatter)

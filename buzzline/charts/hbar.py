@@ -7,7 +7,7 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 
 from buzzline.charts.bars import KeyedBars
-from buzzline.charts.base import DEFAULT_COLORS, count_formatter, number, whole
+from buzzline.charts.base import DEFAULT_COLORS, compact, count_formatter, number, whole
 from buzzline.charts.glyphs import glyph_text
 
 
@@ -51,7 +51,7 @@ class HBarChart(KeyedBars):
         label.set_text(f" {number(value)}")
 
     def _set_other(self, label: Text, value: float, keys: int) -> None:
-        label.set_text(f" {number(value)} ({keys:,} keys)")
+        label.set_text(f" {compact(value)}\n ({compact(keys)} keys)")
 
     def _limit(self) -> float:
         return self.ax.get_xlim()[1]
