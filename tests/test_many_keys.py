@@ -119,7 +119,7 @@ def test_charts_draw_the_top_k_and_an_other_bar_holding_the_rest(kind, top_k) ->
     k = top_k or DEFAULT_TOP_K
     keys = chart.keys
     values = drawn_values(chart)
-    assert len(values) == k + 1 and keys[-1] == OTHER
+    assert len(values) == k + 1 and keys[-1] == OTHER == "others"
     expected = [*HEAVY, *CROWD[: k - len(HEAVY)]]
     assert keys[:-1] == expected
     total, rest = len(authors), len(authors) - sum(HEAVY.values()) - (k - len(HEAVY))
@@ -132,6 +132,14 @@ def test_charts_draw_the_top_k_and_an_other_bar_holding_the_rest(kind, top_k) ->
     count = len(CROWD) + len(HEAVY) - k  # the keys the other bar holds, in its label
     label = f"{count:,} keys" if kind is PieChart else f"{compact(count)} keys"
     assert label in chart.labels[-1].get_text()
+
+
+def test_a_key_called_others_keeps_its_bar() -> None:
+    view, _ = view_of(["others"] * 9 + ["b"] * 5 + ["c", "d"])
+    fig, axes = make_figure(1, "others", "agg")
+    chart = BarChart(axes[0], view.ranking, top_k=2)
+    chart.update(chart.snapshot())
+    assert chart.drawn() == {"others": 9, "b": 5, "all others": 2}
 
 
 def test_a_few_keys_keep_name_order_and_no_other_bar() -> None:

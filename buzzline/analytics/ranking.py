@@ -3,7 +3,7 @@
 A ``Ranking`` is a dict of the k largest values (largest first, ties by name) that says what it
 left out: ``others`` keys adding up to ``rest``. ``Leaders`` keeps the m largest of counts
 that only grow, up to date from the keys that grew (no sort of every key per frame), so a chart
-over a million distinct authors reads 20 bars and an "other" bar in microseconds.
+over a million distinct authors reads 20 bars and an "others" bar in microseconds.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from itertools import compress, repeat
 from operator import eq, lt
 
-DEFAULT_TOP_K = 20  # bars a chart shows when no top-k is set (the rest add up as "other")
-OTHER = "other"  # the key of the bar (or wedge) that adds up the keys left out
+DEFAULT_TOP_K = 20  # bars a chart shows when no top-k is set (the rest add up as "others")
+OTHER = "others"  # the key of the bar (or wedge) that adds up the keys left out
+OTHER_TAKEN = "all others"  # ... when a key shown is itself called "others"
 
 
 def _order(item: tuple[str, float]) -> tuple[float, str]:
@@ -32,6 +33,11 @@ class Ranking(dict):
                  rest: float = 0, source: Callable[[int], Ranking] | None = None) -> None:
         super().__init__(items)
         self.others, self.rest, self.source = others, rest, source
+
+    @property
+    def other(self) -> str:
+        """The key of what is left out: ``OTHER``, unless a key shown has that name."""
+        return OTHER_TAKEN if OTHER in self else OTHER
 
     def __repr__(self) -> str:
         return f"Ranking({dict(self)!r}, others={self.others}, rest={self.rest})"

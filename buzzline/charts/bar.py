@@ -6,7 +6,6 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 
-from buzzline.analytics.ranking import OTHER
 from buzzline.charts.bars import Bars, KeyedBars
 from buzzline.charts.base import (
     DEFAULT_COLORS,
@@ -26,7 +25,7 @@ class BarChart(KeyedBars):
 
     ``counts`` returns the current {key: count} (called under the lock). ``top_k`` > 0 shows
     the k largest, ranked; 0 every key in name order up to ``DEFAULT_TOP_K`` keys, else the
-    largest; the rest add up as an "other" bar (see ``KeyedBars``).
+    largest; the rest add up as an "others" bar (see ``KeyedBars``).
     """
 
     headroom = 1.08
@@ -74,7 +73,7 @@ class BarChart(KeyedBars):
         slant = len(keys) > CROWDED or sum(map(len, keys)) > 6 * CROWDED
         self.ax.set_xticks(range(len(keys)), keys, rotation=30 if slant else 0,
                            ha="right" if slant else "center", rotation_mode="anchor")
-        room = 0.4 if keys and keys[-1] == OTHER else 0.0  # for its two-line label
+        room = 0.4 if self._other else 0.0  # for the "others" bar's two-line label
         self.ax.set_xlim(-0.6, max(len(keys), 1) - 0.4 + room)
 
     def _set_length(self, rect: Artist, label: Text, value: float) -> None:

@@ -1,6 +1,6 @@
 """What the vertical and horizontal bar charts share: one bar per key, kept while the keys
 stay (only lengths and labels change), a key keeping its colour when ranks change, top-k with
-an "other" bar adding up the rest (bounded whatever the number of keys), and a value axis
+an "others" bar adding up the rest (bounded whatever the number of keys), and a value axis
 that grows in 1-2-5 steps."""
 
 from abc import abstractmethod
@@ -11,7 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.text import Text
 
-from buzzline.analytics.ranking import OTHER, leading
+from buzzline.analytics.ranking import leading
 from buzzline.charts.base import (
     DEFAULT_COLORS,
     LAYOUT,
@@ -24,7 +24,7 @@ from buzzline.charts.base import (
 
 OTHER_COLOR = "0.7"
 
-# a frame's bars: (key, value) pairs, the "other" bar last when keys were left out, and how
+# a frame's bars: (key, value) pairs, the "others" bar last when keys were left out, and how
 # many keys that bar holds
 Bars = tuple[tuple[tuple[str, float], ...], int]
 
@@ -33,7 +33,7 @@ class KeyedBars(Chart):
     """``values`` returns the current {key: value} (called under the lock; a ``Ranking`` of a
     ``Counts`` keeps it bounded). ``top_k`` > 0 shows the k largest, ranked; 0 shows every
     key in name order while there are at most ``DEFAULT_TOP_K``, else the largest, ranked.
-    The keys left out add up as one grey "other" bar, labelled with how many keys it holds.
+    The keys left out add up as one grey "others" bar, labelled with how many keys it holds.
     """
 
     headroom = 1.1  # the value axis leaves this much room above the longest bar
@@ -52,12 +52,13 @@ class KeyedBars(Chart):
         self._top: float | None = None  # the longest bar at the last frame
         self._growth = 0.0  # how much it grew in recent frames (a decaying max)
         self._ahead = False  # whether the value axis' limit was chosen for fast growth
+        self._other = False  # whether the last bar adds up the keys left out
 
     def snapshot(self) -> Bars:
         ranking = leading(self._values(), self.top_k)
         items = tuple(ranking.items())
         if ranking.others:
-            items += ((OTHER, ranking.rest),)
+            items += ((ranking.other, ranking.rest),)
         return items, ranking.others
 
     def render(self, snap: Bars) -> int:
@@ -70,6 +71,7 @@ class KeyedBars(Chart):
                 self.bars.remove()
             for label in self.labels:
                 label.remove()
+            self._other = others > 0
             colors = self._key_colors
             for key in keys:
                 if key not in colors:  # kept: a key keeps its colour (bounded by the keys shown)
@@ -125,7 +127,7 @@ class KeyedBars(Chart):
 
     @abstractmethod
     def _set_other(self, label: Text, value: float, keys: int) -> None:
-        """Label the "other" bar with its value and how many ``keys`` it adds up."""
+        """Label the "others" bar with its value and how many ``keys`` it adds up."""
 
     @abstractmethod
     def _limit(self) -> float:

@@ -16,7 +16,7 @@ class HBarChart(KeyedBars):
 
     ``values`` returns {key: value}. ``top_k`` > 0 shows the k largest, largest on top; 0
     every key in name order up to ``DEFAULT_TOP_K`` keys, else the largest; the rest add up
-    as an "other" bar at the bottom. A key keeps its colour when ranks change."""
+    as an "others" bar at the bottom. A key keeps its colour when ranks change."""
 
     headroom = 1.12
 

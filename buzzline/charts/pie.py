@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Wedge
 from matplotlib.text import Text
 
-from buzzline.analytics.ranking import OTHER, leading
+from buzzline.analytics.ranking import leading
 from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, SAME, Chart
 from buzzline.charts.glyphs import glyph_text
 
@@ -21,8 +21,8 @@ START = 90.0  # the first wedge starts at the top and they go counter-clockwise
 
 class PieChart(Chart):
     """``values`` returns {key: value} (negative values count as 0). ``top_k`` > 0 shows the
-    k largest and adds the rest up as "other" (its label says how many keys it holds); 0
-    every key in name order up to ``DEFAULT_TOP_K`` keys, else the largest and "other".
+    k largest and adds the rest up as "others" (its label says how many keys it holds); 0
+    every key in name order up to ``DEFAULT_TOP_K`` keys, else the largest and "others".
     ``donut`` draws rings with the total in the middle."""
 
     def __init__(
@@ -56,7 +56,7 @@ class PieChart(Chart):
         ranking = leading(self._values(), self.top_k)
         items = tuple((k, max(float(v), 0.0)) for k, v in ranking.items())
         if ranking.others:
-            items += ((OTHER, max(float(ranking.rest), 0.0)),)
+            items += ((ranking.other, max(float(ranking.rest), 0.0)),)
         return items, ranking.others
 
     def render(self, snap: tuple[tuple[tuple[str, float], ...], int]) -> int:
