@@ -26,7 +26,7 @@ from buzzline.charts.hbar import HBarChart
 from buzzline.charts.pie import PieChart
 from buzzline.clock import ManualClock
 from buzzline.dashboard.panels import panel
-from buzzline.engine.status import WIDTH, StatusLine, one_line
+from buzzline.engine.status import STATUS_WIDTH, WIDTH, StatusLine, one_line
 from buzzline.messages import Buzz
 from buzzline.settings import load_settings
 from tests.conftest import subprocess_env
@@ -177,7 +177,7 @@ def test_headlines_and_the_status_line_stay_one_short_line() -> None:
     assert len(app.headline(long)) == WIDTH and "\n" not in app.headline(long)
     assert one_line("a\nb\x1b[2J") == "a b [2J"
     status = StatusLine(lambda: "json 1,000 msgs " + "z" * 10_000)
-    assert len(status.render()) == WIDTH and status.render().endswith("...")
+    assert len(status.render()) == STATUS_WIDTH and status.render().endswith("...")
 
 
 # -- a million authors, end to end ----------------------------------------------------------

@@ -10,7 +10,8 @@ from rich.live import Live
 from rich.text import Text
 
 log = logging.getLogger("buzzline.status")
-WIDTH = 120  # characters of a status line or a headline at most
+WIDTH = 120  # characters of a headline at most
+STATUS_WIDTH = 240  # ... of a status line (a few consumers' numbers side by side)
 
 
 def one_line(text: str, width: int = WIDTH) -> str:
@@ -47,7 +48,7 @@ class StatusLine:
         return self
 
     def render(self) -> str:
-        return one_line(self._render())
+        return one_line(self._render(), STATUS_WIDTH)
 
     def tick(self) -> None:
         now = time.monotonic()
