@@ -181,7 +181,7 @@ def child(transport_name: str, bootstrap: str | None, seconds: float, warmup: fl
             if n >= 3 and ready.is_set() and job.read >= history and not go.exists():
                 go.touch()
 
-        frames = FrameTimes(measure=lambda snap: sum(v for _, v in snap), clock=time.time,
+        frames = FrameTimes(measure=lambda snap: sum(v for _, v in snap[0]), clock=time.time,
                             on_end=frame_ended)
         window = bool(os.environ.get("DISPLAY"))
         options = ViewOptions(title=app.title, image_name="latency",

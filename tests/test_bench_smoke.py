@@ -53,12 +53,15 @@ def test_chart_frames_bench_runs(tmp_path):
 
 @pytest.mark.slow
 def test_memory_bench_runs(tmp_path):
-    case = run_bench("memory.py", tmp_path, "--messages", "20000", "--small", "4000")
+    case = run_bench("memory.py", tmp_path, "--messages", "20000", "--small", "4000",
+                     "--keys", "3000")
     assert case.case == "memory" and case.unit == "MiB"
     assert list(case.subjects) == ["peak RSS after 4,000 messages",
-                                   "peak RSS after 20,000 messages"]
+                                   "peak RSS after 20,000 messages",
+                                   "peak RSS with 3,000 distinct authors (json app, bar chart)"]
     assert_complete(case)
     assert case.targets[0].ratio_at_most == 1.10
+    assert case.targets[1].value_at_most == 1024  # MiB, with the chart on (issue 12)
 
 
 @pytest.mark.slow

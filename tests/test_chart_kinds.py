@@ -94,7 +94,7 @@ def test_bar_and_line_kinds_wrap_the_existing_charts():
     fig, ax = new_axes()
     bar = CHART_KINDS.get("bar").make(ax, lambda: {"a": 2.5, "b": 4.0, "c": 1.0}, top_k="2")
     bar.update(bar.snapshot())
-    assert bar.drawn() == {"b": 4, "a": 2.5}
+    assert bar.drawn() == {"b": 4, "a": 2.5, "others": 1}  # the rest as "other" (issue 12)
     fig, ax = new_axes()
     line = CHART_KINDS.get("line").make(
         ax, lambda: LineSnapshot([1.0, 2.0, 3.0], [5.0, 6.0, 5.5], [(2.0, 6.0, "hot")],
@@ -108,13 +108,14 @@ def test_hbar_widths_in_place_and_top_k_on_top():
     values = {"Alice": 3.0, "Bob": 8.0, "Carol": 5.0}
     chart = HBarChart(ax, lambda: dict(values), top_k=2)
     assert chart.render(chart.snapshot()) == LAYOUT
-    assert list(chart.drawn().items()) == [("Bob", 8), ("Carol", 5)]
+    # the rest as an "other" bar at the bottom (issue 12)
+    assert list(chart.drawn().items()) == [("Bob", 8), ("Carol", 5), ("others", 3)]
     bars = list(chart.bars)
     values["Carol"] = 6.5
     assert chart.render(chart.snapshot()) == SAME
-    assert chart.drawn() == {"Bob": 8, "Carol": 6.5}
+    assert chart.drawn() == {"Bob": 8, "Carol": 6.5, "others": 3}
     assert list(chart.bars) == bars
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["Bob", "Carol"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Bob", "Carol", "others"]
     assert ax.get_ylim()[0] > ax.get_ylim()[1]  # the first key on top
 
 
@@ -189,7 +190,9 @@ def test_pie_top_k_adds_the_rest_up_as_other():
     fig, ax = new_axes()
     chart = PieChart(ax, lambda: {"a": 5, "b": 3, "c": 1, "d": 1}, top_k=2)
     chart.render(chart.snapshot())
-    assert chart.drawn() == pytest.approx({"a": 180.0, "b": 108.0, "other": 72.0})
+    # "others", as the bar charts name it (issue 12), labelled with the keys it holds
+    assert chart.drawn() == pytest.approx({"a": 180.0, "b": 108.0, "others": 72.0})
+    assert chart.labels[-1].get_text() == "20%\n2 keys"
 
 
 def test_band_vertices_follow_low_and_high():

@@ -58,7 +58,8 @@ def test_bar_top_k_shows_the_largest_ranked():
     fig, ax = new_axes()
     chart = BarChart(ax, lambda: {"A": 1, "B": 9, "C": 5, "D": 9}, top_k=3)
     chart.render(chart.snapshot())
-    assert list(chart.drawn()) == ["B", "D", "C"]
+    # the rest adds up as an "others" bar (issue 12: bounded bars, nothing hidden)
+    assert chart.drawn() == {"B": 9, "D": 9, "C": 5, "others": 1}
 
 
 def test_grow_limit():

@@ -11,52 +11,9 @@ import msgspec
 
 from buzzline.analytics.base import Analytic, Event
 from buzzline.analytics.finite import add_scaled, count, finite_number, scaled_mean, to_float
+from buzzline.analytics.keycounts import Counts, top_k
 
-
-def top_k(counts: dict[str, int], k: int) -> list[tuple[str, int]]:
-    """The ``k`` largest counts (all when k <= 0), largest first, ties by name."""
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return ranked if k <= 0 else ranked[:k]
-
-
-class Counts(Analytic):
-    """How many messages per value of ``field`` (``author`` gives the seed's bar chart)."""
-
-    def __init__(self, field: str = "author", top: int = 3) -> None:
-        self.field = field
-        self.top = top
-        self.name = f"{field}_counts"
-        self._get = attrgetter(field)
-        self._counts: Counter[str] = Counter()
-
-    def update(self, messages: Sequence[Any]) -> list[Event]:
-        self._counts.update(map(self._get, messages))
-        return []
-
-    def counts(self) -> dict[str, int]:
-        """A copy, safe to hand to another thread."""
-        return dict(self._counts)
-
-    def top_k(self, k: int | None = None) -> list[tuple[str, int]]:
-        return top_k(self._counts, self.top if k is None else k)
-
-    def result(self) -> dict[str, Any]:
-        return {
-            f"{self.field}_counts": dict(sorted(self._counts.items())),
-            f"top_{self.field}s": [name for name, _ in self.top_k()],
-        }
-
-    def state(self) -> dict[str, Any]:
-        return {"counts": dict(self._counts)}
-
-    def load_state(self, state: dict[str, Any]) -> None:
-        self._counts = Counter(state["counts"])
-
-    def combine(self, parts: Sequence[Self]) -> None:
-        total: Counter[str] = Counter()
-        for part in parts:
-            total.update(part._counts)
-        self._counts = total
+__all__ = ["BatchCompleted", "Batches", "BatchesCompleted", "Counts", "MeanBy", "top_k"]
 
 
 @dataclass(frozen=True, slots=True)

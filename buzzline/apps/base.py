@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from buzzline.analytics import Pipeline
+from buzzline.analytics import Counts, Pipeline
+from buzzline.analytics.ranking import DEFAULT_TOP_K, Ranking
 from buzzline.clock import Clock
+from buzzline.engine.status import WIDTH, one_line
 from buzzline.messages import Message
 from buzzline.settings import Settings
 
@@ -31,6 +33,28 @@ class Feed:
     data: Callable[[], Any]
     options: dict[str, Any] = field(default_factory=dict)
     colors: tuple[str, ...] = ()
+
+
+def ranked(counts: Counts, settings: Settings) -> Callable[[], Ranking]:
+    """A chart's or a feed's data from ``counts``: the ``--top-k`` largest (``DEFAULT_TOP_K``
+    when 0) and what they leave out, bounded whatever the number of keys."""
+    k = settings.top_k or DEFAULT_TOP_K
+    return lambda: counts.ranking(k)
+
+
+def counted(summary: dict[str, Any], field: str, plural: str) -> str:
+    """The headline of a count per ``field``: every count while that is short, "1,234
+    messages (Alice 3, Bob 2)", else "1,000,000 messages (1,000,000 authors; top: a 3, b 2,
+    c 1)"; one line of at most ``WIDTH`` characters whatever the number of keys."""
+    counts = summary.get(f"{field}_counts", {})
+    head = f"{summary.get('messages', 0):,} messages"
+    if len(counts) <= 10:
+        every = ", ".join(f"{k} {n}" for k, n in counts.items())
+        if len(head) + len(every) + 3 <= WIDTH:
+            return one_line(f"{head} ({every})")
+    top = ", ".join(f"{k} {counts[k]:,}" for k in summary.get(f"top_{field}s", [])
+                    if k in counts)
+    return one_line(f"{head} ({len(counts):,} {plural}; top: {top})")
 
 
 def split_colors(text: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:

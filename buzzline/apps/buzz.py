@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import Batches, Counts, Pipeline, Totals
-from buzzline.apps.base import App, Feed, split_colors
+from buzzline.apps.base import App, Feed, counted, ranked, split_colors
 from buzzline.clock import Clock
 from buzzline.messages import Buzz, Message
 from buzzline.settings import Settings
@@ -40,17 +40,16 @@ class BuzzApp(App):
         from buzzline.charts.bar import BarChart
         from buzzline.charts.base import parse_colors
 
-        return [BarChart(axes[0], pipeline["authors"].counts, title=self.title,
+        return [BarChart(axes[0], ranked(pipeline["authors"], settings), title=self.title,
                          top_k=settings.top_k, colors=parse_colors(settings.chart_colors))]
 
     def feeds(self, pipeline: Pipeline, settings: Settings) -> list[Feed]:
-        return [Feed(self.title, "bar", pipeline["authors"].counts, {"top_k": settings.top_k,
-                                                                      "xlabel": "Author"},
+        return [Feed(self.title, "bar", ranked(pipeline["authors"], settings),
+                     {"top_k": settings.top_k, "xlabel": "Author"},
                      split_colors(settings.chart_colors))]
 
     def headline(self, summary: dict[str, Any]) -> str:
-        counts = ", ".join(f"{a} {n}" for a, n in summary.get("author_counts", {}).items())
-        return f"{summary.get('messages', 0):,} messages ({counts})"
+        return counted(summary, "author", "authors")
 
 
 class BasicApp(BuzzApp):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import Counts, MeanBy, Pipeline, Totals
-from buzzline.apps.base import App, Feed, split_colors
+from buzzline.apps.base import App, Feed, counted, ranked, split_colors
 from buzzline.clock import Clock
 from buzzline.messages import Message, ProjectMessage
 from buzzline.settings import Settings
@@ -48,15 +48,14 @@ class ProjectApp(App):
         from buzzline.charts.bar import BarChart
         from buzzline.charts.base import parse_colors
 
-        return [BarChart(axes[0], pipeline["categories"].counts, title=self.title,
+        return [BarChart(axes[0], ranked(pipeline["categories"], settings), title=self.title,
                          xlabel="Category", top_k=settings.top_k,
                          colors=parse_colors(settings.chart_colors, CATEGORY_COLORS))]
 
     def feeds(self, pipeline: Pipeline, settings: Settings) -> list[Feed]:
-        return [Feed(self.title, "bar", pipeline["categories"].counts,
+        return [Feed(self.title, "bar", ranked(pipeline["categories"], settings),
                      {"top_k": settings.top_k, "xlabel": "Category"},
                      split_colors(settings.chart_colors, CATEGORY_COLORS))]
 
     def headline(self, summary: dict[str, Any]) -> str:
-        counts = ", ".join(f"{c} {n}" for c, n in summary.get("category_counts", {}).items())
-        return f"{summary.get('messages', 0):,} messages ({counts})"
+        return counted(summary, "category", "categories")

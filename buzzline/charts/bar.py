@@ -6,16 +6,26 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 
-from buzzline.charts.bars import KeyedBars
-from buzzline.charts.base import DEFAULT_COLORS, TICK_WIDTH, count_formatter, number, whole
+from buzzline.charts.bars import Bars, KeyedBars
+from buzzline.charts.base import (
+    DEFAULT_COLORS,
+    TICK_WIDTH,
+    compact,
+    count_formatter,
+    number,
+    whole,
+)
 from buzzline.charts.glyphs import glyph_text
+
+CROWDED = 10  # bars (or 60 characters of names) past which the names slant
 
 
 class BarChart(KeyedBars):
     """Bars keep their positions while the set of keys is unchanged; heights are set in place.
 
     ``counts`` returns the current {key: count} (called under the lock). ``top_k`` > 0 shows
-    only the k largest, ranked; otherwise every key in name order.
+    the k largest, ranked; 0 every key in name order up to ``DEFAULT_TOP_K`` keys, else the
+    largest; the rest add up as an "others" bar (see ``KeyedBars``).
     """
 
     headroom = 1.08
@@ -42,10 +52,12 @@ class BarChart(KeyedBars):
         self._total = glyph_text(ax, 0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top",
                               fontsize=9, color="0.3", animated=True, clip_on=True)
 
-    def render(self, snap: list[tuple[str, float]]) -> int:
+    def render(self, snap: Bars) -> int:
         redraw = super().render(snap)
-        prefix = f"top {self.top_k}: " if self.top_k else ""
-        total = number(sum(v for _, v in snap))
+        items, others = snap
+        shown = len(items) - (1 if others else 0)
+        prefix = f"top {shown} of {shown + others:,}: " if others else ""
+        total = number(sum(v for _, v in items))
         self._total.set_text(f"{prefix}{total} {self.unit}".rstrip() if self.unit
                             else f"{prefix}total {total}")
         return redraw
@@ -57,13 +69,20 @@ class BarChart(KeyedBars):
                          clip_on=True)
             for i in range(len(keys))
         ]
-        self.ax.set_xticks(range(len(keys)), keys)
-        self.ax.set_xlim(-0.6, max(len(keys), 1) - 0.4)
+        # names that would run into each other slant, ending under their bars
+        slant = len(keys) > CROWDED or sum(map(len, keys)) > 6 * CROWDED
+        self.ax.set_xticks(range(len(keys)), keys, rotation=30 if slant else 0,
+                           ha="right" if slant else "center", rotation_mode="anchor")
+        room = 0.4 if self._other else 0.0  # for the "others" bar's two-line label
+        self.ax.set_xlim(-0.6, max(len(keys), 1) - 0.4 + room)
 
     def _set_length(self, rect: Artist, label: Text, value: float) -> None:
         rect.set_height(value)  # type: ignore[attr-defined]
         label.set_y(value)
         label.set_text(number(value))
+
+    def _set_other(self, label: Text, value: float, keys: int) -> None:
+        label.set_text(f"{compact(value)}\n{compact(keys)} keys")
 
     def _relayout(self, old: float, new: float) -> bool:
         return False  # the tick labels keep their width (count_formatter)

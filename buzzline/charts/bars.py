@@ -1,6 +1,7 @@
 """What the vertical and horizontal bar charts share: one bar per key, kept while the keys
-stay (only lengths and labels change), a key keeping its colour when ranks change, top-k,
-and a value axis that grows in 1-2-5 steps."""
+stay (only lengths and labels change), a key keeping its colour when ranks change, top-k with
+an "others" bar adding up the rest (bounded whatever the number of keys), and a value axis
+that grows in 1-2-5 steps."""
 
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
@@ -10,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.container import BarContainer
 from matplotlib.text import Text
 
+from buzzline.analytics.ranking import leading
 from buzzline.charts.base import (
     DEFAULT_COLORS,
     LAYOUT,
@@ -20,10 +22,19 @@ from buzzline.charts.base import (
     grow_limit,
 )
 
+OTHER_COLOR = "0.7"
+
+# a frame's bars: (key, value) pairs, the "others" bar last when keys were left out, and how
+# many keys that bar holds
+Bars = tuple[tuple[tuple[str, float], ...], int]
+
 
 class KeyedBars(Chart):
-    """``values`` returns the current {key: value} (called under the lock). ``top_k`` > 0
-    shows only the k largest, ranked; otherwise every key in name order."""
+    """``values`` returns the current {key: value} (called under the lock; a ``Ranking`` of a
+    ``Counts`` keeps it bounded). ``top_k`` > 0 shows the k largest, ranked; 0 shows every
+    key in name order while there are at most ``DEFAULT_TOP_K``, else the largest, ranked.
+    The keys left out add up as one grey "others" bar, labelled with how many keys it holds.
+    """
 
     headroom = 1.1  # the value axis leaves this much room above the longest bar
     ahead = 10  # ... and, while the values grow fast, room for this many frames of growth
@@ -41,30 +52,38 @@ class KeyedBars(Chart):
         self._top: float | None = None  # the longest bar at the last frame
         self._growth = 0.0  # how much it grew in recent frames (a decaying max)
         self._ahead = False  # whether the value axis' limit was chosen for fast growth
+        self._other = False  # whether the last bar adds up the keys left out
 
-    def snapshot(self) -> list[tuple[str, float]]:
-        items = self._values().items()
-        if self.top_k > 0:
-            return sorted(items, key=lambda kv: (-kv[1], kv[0]))[: self.top_k]
-        return sorted(items)
+    def snapshot(self) -> Bars:
+        ranking = leading(self._values(), self.top_k)
+        items = tuple(ranking.items())
+        if ranking.others:
+            items += ((ranking.other, ranking.rest),)
+        return items, ranking.others
 
-    def render(self, snap: list[tuple[str, float]]) -> int:
-        keys = [k for k, _ in snap]
-        values = [v for _, v in snap]
+    def render(self, snap: Bars) -> int:
+        items, others = snap
+        keys = [k for k, _ in items]
+        values = [v for _, v in items]
         redraw = SAME
         if keys != self.keys:
             if self.bars is not None:
                 self.bars.remove()
             for label in self.labels:
                 label.remove()
+            self._other = others > 0
+            colors = self._key_colors
             for key in keys:
-                if key not in self._key_colors:
-                    self._key_colors[key] = self.colors[len(self._key_colors) % len(self.colors)]
-            self._build(keys, [self._key_colors[key] for key in keys])
+                if key not in colors:  # kept: a key keeps its colour (bounded by the keys shown)
+                    colors[key] = self.colors[len(colors) % len(self.colors)]
+            self._build(keys, [OTHER_COLOR if others and i == len(keys) - 1 else colors[key]
+                               for i, key in enumerate(keys)])
             self.keys = keys
             redraw = LAYOUT
         for rect, label, value in zip(self.bars or (), self.labels, values, strict=True):
             self._set_length(rect, label, value)
+        if others:
+            self._set_other(self.labels[-1], values[-1], others)
         new, old = self._value_limit(max(values, default=0)), self._limit()
         if new is not None:
             self._set_limit(new)
@@ -105,6 +124,10 @@ class KeyedBars(Chart):
 
     @abstractmethod
     def _set_length(self, rect: Artist, label: Text, value: float) -> None: ...
+
+    @abstractmethod
+    def _set_other(self, label: Text, value: float, keys: int) -> None:
+        """Label the "others" bar with its value and how many ``keys`` it adds up."""
 
     @abstractmethod
     def _limit(self) -> float:

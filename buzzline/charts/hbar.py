@@ -7,15 +7,16 @@ from matplotlib.axes import Axes
 from matplotlib.text import Text
 
 from buzzline.charts.bars import KeyedBars
-from buzzline.charts.base import DEFAULT_COLORS, count_formatter, number, whole
+from buzzline.charts.base import DEFAULT_COLORS, compact, count_formatter, number, whole
 from buzzline.charts.glyphs import glyph_text
 
 
 class HBarChart(KeyedBars):
     """One bar per key, the first at the top; widths are set in place while the keys stay.
 
-    ``values`` returns {key: value}. ``top_k`` > 0 shows the k largest, largest on top;
-    otherwise every key in name order. A key keeps its colour when ranks change."""
+    ``values`` returns {key: value}. ``top_k`` > 0 shows the k largest, largest on top; 0
+    every key in name order up to ``DEFAULT_TOP_K`` keys, else the largest; the rest add up
+    as an "others" bar at the bottom. A key keeps its colour when ranks change."""
 
     headroom = 1.12
 
@@ -48,6 +49,9 @@ class HBarChart(KeyedBars):
         rect.set_width(value)  # type: ignore[attr-defined]
         label.set_x(value)
         label.set_text(f" {number(value)}")
+
+    def _set_other(self, label: Text, value: float, keys: int) -> None:
+        label.set_text(f" {compact(value)}\n ({compact(keys)} keys)")
 
     def _limit(self) -> float:
         return self.ax.get_xlim()[1]

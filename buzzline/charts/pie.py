@@ -12,21 +12,22 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Wedge
 from matplotlib.text import Text
 
+from buzzline.analytics.ranking import leading
 from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, SAME, Chart, drawable_label
 from buzzline.charts.glyphs import glyph_text
-
-OTHER = "other"
 
 
 def number(total: float) -> str:
     """The donut's centre: ``1,234``, or ``1.2e+308`` for a total too long to show."""
     return f"{total:,.0f}" if total < 1e15 else f"{drawable_label(total):.3g}"
+
 START = 90.0  # the first wedge starts at the top and they go counter-clockwise
 
 
 class PieChart(Chart):
     """``values`` returns {key: value} (negative values count as 0). ``top_k`` > 0 shows the
-    k largest and adds the rest up as "other"; otherwise every key, in name order.
+    k largest and adds the rest up as "others" (its label says how many keys it holds); 0
+    every key in name order up to ``DEFAULT_TOP_K`` keys, else the largest and "others".
     ``donut`` draws rings with the total in the middle."""
 
     def __init__(
@@ -56,25 +57,26 @@ class PieChart(Chart):
         ax.set_ylim(-1.15, 1.15)
         ax.set_axis_off()
 
-    def snapshot(self) -> list[tuple[str, float]]:
-        items = [(k, max(float(v), 0.0)) for k, v in self._values().items()]
-        if self.top_k > 0 and len(items) > self.top_k:
-            ranked = sorted(items, key=lambda kv: (-kv[1], kv[0]))
-            return [*ranked[: self.top_k], (OTHER, sum(v for _, v in ranked[self.top_k:]))]
-        return sorted(items)
+    def snapshot(self) -> tuple[tuple[tuple[str, float], ...], int]:
+        ranking = leading(self._values(), self.top_k)
+        items = tuple((k, max(float(v), 0.0)) for k, v in ranking.items())
+        if ranking.others:
+            items += ((ranking.other, max(float(ranking.rest), 0.0)),)
+        return items, ranking.others
 
-    def render(self, snap: list[tuple[str, float]]) -> int:
-        keys = [k for k, _ in snap]
+    def render(self, snap: tuple[tuple[tuple[str, float], ...], int]) -> int:
+        items, others = snap
+        keys = [k for k, _ in items]
         redraw = SAME
         if keys != self.keys:
-            self._rebuild(keys)
+            self._rebuild(keys, others > 0)
             redraw = LAYOUT
         # shares of the largest value (each at most 1): no overflow however large the values
-        unit = max((v for _, v in snap), default=0.0) or 1.0
-        total = sum(v / unit for _, v in snap)
+        unit = max((v for _, v in items), default=0.0) or 1.0
+        total = sum(v / unit for _, v in items)
         theta = START
         radius = 0.78 if self.donut else 0.62  # where a label sits
-        for wedge, label, (_, value) in zip(self.wedges, self.labels, snap, strict=True):
+        for wedge, label, (_, value) in zip(self.wedges, self.labels, items, strict=True):
             share = value / unit / total if total > 0 else 0.0
             wedge.set_theta1(theta)
             wedge.set_theta2(theta + 360.0 * share)
@@ -82,23 +84,24 @@ class PieChart(Chart):
             label.set_position((radius * math.cos(middle), radius * math.sin(middle)))
             label.set_text(f"{share:.0%}" if share >= self.min_label else "")
             theta += 360.0 * share
+        if others and self.labels and self.labels[-1].get_text():
+            self.labels[-1].set_text(f"{self.labels[-1].get_text()}\n{others:,} keys")
         self._center.set_text(number(total * unit) if self.donut and total else
                               ("no data" if not total else ""))
         return redraw
 
-    def _rebuild(self, keys: list[str]) -> None:
+    def _rebuild(self, keys: list[str], other: bool) -> None:
         for artist in [*self.wedges, *self.labels]:
             artist.remove()
         for key in keys:
             if key not in self._key_colors:
-                self._key_colors[key] = ("0.7" if key == OTHER and self.top_k > 0 else
-                                         self.colors[len(self._key_colors) % len(self.colors)])
+                self._key_colors[key] = self.colors[len(self._key_colors) % len(self.colors)]
         width = 0.42 if self.donut else None
         self.wedges = []
-        for key in keys:
+        for i, key in enumerate(keys):
+            color = "0.7" if other and i == len(keys) - 1 else self._key_colors[key]
             wedge = Wedge((0, 0), 1.0, START, START, width=width, label=key,
-                          facecolor=self._key_colors[key], edgecolor="white", lw=1.2,
-                          animated=True)
+                          facecolor=color, edgecolor="white", lw=1.2, animated=True)
             self.ax.add_patch(wedge)
             self.wedges.append(wedge)
         self.labels = [glyph_text(self.ax, 0, 0, "", ha="center", va="center", fontsize=9,

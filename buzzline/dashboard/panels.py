@@ -1,12 +1,14 @@
 """A panel's data as JSON for the browser: each chart kind's data shape (see
-``buzzline.charts.kinds``) in plain lists, cut to what a browser chart needs."""
+``buzzline.charts.kinds``) in plain lists, cut to what a browser chart needs (bounded per
+frame whatever the number of keys or points)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from buzzline.analytics.ranking import rank
 from buzzline.apps.base import Feed
 from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
 from buzzline.streams.base import KIND_SHAPES
@@ -55,10 +57,15 @@ def _markers(markers: Sequence[tuple[float, float, str]], timed: bool) -> list[l
             if math.isfinite(x)]
 
 
-def categories(data: dict[str, float]) -> dict[str, Any]:
-    """The largest ``MAX_CATEGORIES`` (all their values: the window and top-k come later)."""
-    items = sorted(data.items(), key=lambda kv: (-kv[1], str(kv[0])))[:MAX_CATEGORIES]
-    return {"counts": {str(k): v for k, v in items}}
+def categories(data: Mapping[str, float]) -> dict[str, Any]:
+    """The largest ``MAX_CATEGORIES`` (all their values: the window and top-k come later; an
+    app's feed gives a ``Ranking``, cut to its top-k already), largest first, and what they
+    leave out: ``others`` {"keys", "total"} when keys were left out."""
+    ranking = rank(data, MAX_CATEGORIES)
+    body: dict[str, Any] = {"counts": {str(k): v for k, v in ranking.items()}}
+    if ranking.others:
+        body["others"] = {"keys": ranking.others, "total": ranking.rest}
+    return body
 
 
 def series(snap: LineSnapshot) -> dict[str, Any]:
@@ -111,7 +118,7 @@ def panel(feed: Feed, data: Any) -> dict[str, Any]:
     kind, options = feed.kind, dict(feed.options)
     shape = KIND_SHAPES.get(kind, "categories")
     if shape == "categories":
-        body = categories(dict(data))
+        body = categories(data)
     elif shape == "series":
         body = series(data)
     elif shape == "band":

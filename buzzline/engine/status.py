@@ -1,5 +1,5 @@
 """A one-line status (messages, msgs/s, rejected) refreshed in place on a terminal, or logged
-every ``log_every`` seconds when stderr is not a terminal."""
+every ``log_every`` seconds when stderr is not a terminal; one short line whatever it holds."""
 
 import logging
 import time
@@ -10,6 +10,15 @@ from rich.live import Live
 from rich.text import Text
 
 log = logging.getLogger("buzzline.status")
+WIDTH = 120  # characters of a headline at most
+STATUS_WIDTH = 240  # ... of a status line (a few consumers' numbers side by side)
+
+
+def one_line(text: str, width: int = WIDTH) -> str:
+    """``text`` as one printable line of at most ``width`` characters (cut with "...")."""
+    text = text[: width * 4]  # what is left out is never looked at
+    text = "".join(c if c.isprintable() else " " for c in text)
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
 def _log_console() -> Console | None:
@@ -23,7 +32,7 @@ def _log_console() -> Console | None:
 class StatusLine:
     def __init__(self, render: Callable[[], str], console: Console | None = None,
                  refresh_every: float = 0.25, log_every: float = 10.0) -> None:
-        self.render = render
+        self._render = render
         self.console = console or _log_console() or Console(stderr=True)
         self.refresh_every = refresh_every
         self.log_every = log_every
@@ -37,6 +46,9 @@ class StatusLine:
                               transient=False, redirect_stdout=False, redirect_stderr=False)
             self._live.__enter__()
         return self
+
+    def render(self) -> str:
+        return one_line(self._render(), STATUS_WIDTH)
 
     def tick(self) -> None:
         now = time.monotonic()

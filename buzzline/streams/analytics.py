@@ -18,9 +18,6 @@ from buzzline.analytics import (
     Threshold,
     Tumbling,
 )
-from buzzline.analytics import (
-    top_k as rank,
-)
 from buzzline.analytics.windows import FIRST_SECOND
 from buzzline.clock import Clock
 
@@ -56,14 +53,14 @@ def _line(x: list[float], y: list[float], markers: list | None = None, spans: li
 def counts(field_name: str) -> Spec:
     """Messages per value of ``field_name``."""
     return Spec(f"counts({field_name!r})", (CATEGORIES,), lambda clock, kind: Counts(field_name),
-                {CATEGORIES: lambda a: a.counts}, (field_name,), "messages")
+                {CATEGORIES: lambda a: a.ranking}, (field_name,), "messages")
 
 
 def top_k(field_name: str, k: int = 5) -> Spec:
     """The ``k`` values of ``field_name`` with the most messages."""
     return Spec(f"top_k({field_name!r}, {k})", (CATEGORIES,),
                 lambda clock, kind: Counts(field_name, top=k),
-                {CATEGORIES: lambda a: lambda: dict(rank(a.counts(), k))}, (field_name,),
+                {CATEGORIES: lambda a: lambda: dict(a.ranking(k))}, (field_name,),
                 "messages")
 
 
