@@ -13,6 +13,7 @@ bad message, and no rejected message goes without a record:
 
 import base64
 import hashlib
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from buzzline.errors import BuzzlineError
 from buzzline.messages import Rejected
 from buzzline.transports.base import Producer, Transport
 
+log = logging.getLogger(__name__)
 SUFFIX = ".dlq"
 RECORD_BYTES = 1_000_000  # the largest dead letter on any transport (Kafka's producer default)
 # what a record batch of one record adds to the value on Kafka (61 bytes of batch header, the
@@ -100,6 +102,7 @@ class DeadLetters:
         self.transport, self.topic, self.app = transport, topic, app
         self.count = self.truncated = 0
         self.limit = RECORD_BYTES
+        self.failure: DeadLetterFailed | None = None  # the first one raised
         self._producer: Producer | None = None
 
     def add(self, rejected: Rejected, position: dict[str, int]) -> None:
@@ -133,12 +136,16 @@ class DeadLetters:
                 raise self._failed(exc) from None
 
     def close(self) -> None:
+        """Close the producer; DeadLetterFailed for dead letters it could not store (unless
+        that failure was raised already: the same letters, the same error)."""
         if self._producer is None:
             return
         try:
             self._producer.close()
         except (OSError, BuzzlineError) as exc:
-            raise self._failed(exc) from None
+            if self.failure is None:
+                raise self._failed(exc) from None
+            log.debug("dead letters of %r, closing after the failure: %s", self.topic, exc)
         finally:
             self._producer = None
 
@@ -146,9 +153,10 @@ class DeadLetters:
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = getattr(exc, "filename", None) or getattr(self._producer, "path", None)
         where = where or dlq_topic(self.topic)  # a file's path, else the topic
-        return DeadLetterFailed(f"cannot write the dead letters of {self.topic!r} to {where} "
-                                f"({why}): stopped before the batch that holds them, which is "
-                                "read again at the next start")
+        self.failure = DeadLetterFailed(
+            f"cannot write the dead letters of {self.topic!r} to {where} ({why}): stopped "
+            "before the batch that holds them, which is read again at the next start")
+        return self.failure
 
 
 def read_dead_letters(transport: Transport, topic: str, limit: int = 0,
