@@ -69,6 +69,8 @@ def encode(letter: dict[str, Any], raw: bytes, limit: int = RECORD_BYTES) -> tup
     key = "value" if "value" in letter else "value_base64"
     cut = {**letter, key: "", "truncated": True, "original_bytes": len(raw),
            "sha256": hashlib.sha256(raw).hexdigest(), "stored_bytes": len(raw)}
+    if letter.get("truncated"):  # a message known by its first bytes only: as it says
+        cut.update(original_bytes=letter["original_bytes"], sha256=letter["sha256"])
     room = limit - len(orjson.dumps(cut))
     if room < 0:  # not even the metadata fits: a reason that long is cut too
         cut["reason"] = cut["reason"][:200]
@@ -105,9 +107,15 @@ class DeadLetters:
         self.failure: DeadLetterFailed | None = None  # the first one raised
         self._producer: Producer | None = None
 
-    def add(self, rejected: Rejected, position: dict[str, int]) -> None:
+    def add(self, rejected: Rejected, position: dict[str, Any],
+            original_bytes: int | None = None) -> None:
+        """Queue the dead letter of ``rejected`` (``original_bytes``: the size of a message
+        whose first bytes only were read, e.g. a file line over the transport's limit)."""
         producer = self._producer or self._open()
         letter = record(rejected, self.topic, self.app, position)
+        if original_bytes is not None and original_bytes > len(rejected.raw):
+            letter.update(truncated=True, original_bytes=original_bytes, sha256=None,
+                          stored_bytes=len(rejected.raw))  # never held whole: no hash
         body, cut = encode(letter, rejected.raw, self.limit)
         self.truncated += cut
         try:

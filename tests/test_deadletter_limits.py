@@ -14,7 +14,14 @@ import orjson
 import pytest
 
 from buzzline.apps import get_app
-from buzzline.deadletter import RECORD_BYTES, DeadLetterFailed, dlq_topic, encode, record
+from buzzline.deadletter import (
+    KAFKA_OVERHEAD,
+    RECORD_BYTES,
+    DeadLetterFailed,
+    dlq_topic,
+    encode,
+    record,
+)
 from buzzline.engine.consume import ConsumeJob
 from buzzline.messages import Rejected
 from buzzline.settings import load_settings
@@ -164,7 +171,7 @@ def test_kafka_dead_letters_near_the_default_limit_are_cut_to_fit(kafka_broker, 
     letters = list(read_dead_letters(kafka, kafka_topic))
     assert [x["position"]["offset"] for x in letters] == [1, 3, 5]
     for letter, raw in zip(letters, bad, strict=True):
-        assert_letter(letter, raw, 1_000_000)
+        assert_letter(letter, raw, 1_000_000 - KAFKA_OVERHEAD)  # the producer's limit
     assert [bool(x.get("truncated")) for x in letters] == [True, True, False]
 
 
@@ -187,7 +194,7 @@ def test_kafka_dead_letter_topic_with_a_small_limit(kafka_broker, kafka_topic, w
     letters = list(read_dead_letters(kafka, kafka_topic))
     assert len(letters) == 2 and letters[0]["truncated"] and not letters[1].get("truncated")
     for letter, raw in zip(letters, bad, strict=True):
-        assert_letter(letter, raw, 4096 - 512)
+        assert_letter(letter, raw, 4096 - KAFKA_OVERHEAD)
 
 
 @pytest.mark.kafka

@@ -189,8 +189,8 @@ class ConsumeJob:
         # the counts; a saved position past the end at start is checked in __post_init__
         max_bytes, before = self.settings.max_message_bytes, dict(self.state.positions)
         events: list = []
-        all_bad = [(-1, Rejected(f"too large: {size:,} bytes", head))
-                   for head, size in batch.oversized]
+        all_bad = [(-1 - k, Rejected(f"too large: {size:,} bytes", head))
+                   for k, (head, size) in enumerate(batch.oversized)]
         if all_bad:
             self._set_aside(all_bad, batch, before)
             self.state.part(0)["totals"].add(0, len(all_bad))
@@ -218,8 +218,10 @@ class ConsumeJob:
     def _set_aside(self, bad: list, batch: Batch, before: dict[int, int]) -> None:
         """Rejected messages go to the dead-letter sink before the batch is committed."""
         for index, rejected in bad:
+            held = None  # the full size of a message known by its first bytes only
             if index < 0:  # a line the file transport could not hold (Batch.oversized)
                 position = {"partition": 0, "after": before.get(0, 0), "line": None}
+                held = batch.oversized[-1 - index][1]
             elif batch.locate is not None:
                 partition, offset = batch.locate(index)
                 position = {"partition": partition, "offset": offset}
@@ -229,7 +231,7 @@ class ConsumeJob:
                     after = max(0, batch.positions.get(0, 0) - sum(map(len, batch.values))
                                 - len(batch.values))
                 position = {"partition": 0, "after": after, "line": index}
-            self.dead_letters.add(rejected, position)
+            self.dead_letters.add(rejected, position, held)
         if bad:
             self.dead_letters.flush()
 
