@@ -222,3 +222,47 @@ def test_kafka_dead_letter_the_broker_refuses_is_an_error(kafka_broker, kafka_to
     assert (job.totals.messages, job.totals.rejected) == (2, 1)
     letters = list(read_dead_letters(kafka, kafka_topic))
     assert len(letters) == 1 and letters[0]["position"] == {"partition": 0, "offset": 1}
+
+
+def memory_job(count: int = 2) -> ConsumeJob:
+    from buzzline.settings import Settings
+    from buzzline.transports.memory import MemoryTransport
+
+    transport = MemoryTransport()
+    with transport.producer("t") as producer:
+        for value in [GOOD, b"not json"][:count]:
+            producer.send(value)
+    return ConsumeJob(get_app("basic"), Settings(), transport, "t", start="beginning",
+                      count=count)
+
+
+def test_a_failure_while_closing_is_the_jobs_error_never_swallowed(monkeypatch):
+    """The old bug: DeadLetters.close raised in run()'s finally, and nobody saw it (exit 0)."""
+    from buzzline.deadletter import DeadLetters
+
+    def refuse(self) -> None:
+        raise DeadLetterFailed("cannot write the dead letters: refused")
+
+    monkeypatch.setattr(DeadLetters, "close", refuse)
+    job = memory_job()
+    job.run_quietly()  # as the session runs it: the main thread raises job.error
+    assert isinstance(job.error, DeadLetterFailed) and job.done.is_set()
+
+
+def test_when_both_fail_the_first_error_stands_and_the_second_is_logged(monkeypatch,
+                                                                       caplog):
+    from buzzline.deadletter import DeadLetters
+
+    def broken(self, batch) -> None:
+        raise RuntimeError("first")
+
+    def refuse(self) -> None:
+        raise DeadLetterFailed("second")
+
+    monkeypatch.setattr(ConsumeJob, "_apply", broken)
+    monkeypatch.setattr(DeadLetters, "close", refuse)
+    job = memory_job()
+    with pytest.raises(RuntimeError, match="first"):
+        job.run()
+    assert str(job.error) == "first"
+    assert "basic: also, while closing: second" in caplog.text

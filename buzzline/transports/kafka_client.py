@@ -51,7 +51,7 @@ class KafkaConsumer(Consumer):
     def _on_error(self, error: KafkaError) -> None:
         """librdkafka's error callback (run inside poll): notes when every broker is down."""
         if error.code() != KafkaError._ALL_BROKERS_DOWN:
-            log.debug("%s: %s", self.topic, error.str())  # as librdkafka logs them without us
+            self._log_error(error)  # as when they came with the messages
         elif self._down_since is None:
             self._down_since = time.monotonic()
             log.warning("%s: no Kafka broker answers (%s); waiting for one", self.topic,
