@@ -166,7 +166,7 @@ class KafkaTransport(Transport):
         try:
             entry = self.admin.describe_configs([resource])[resource].result(timeout=10)
             return min(limit, int(entry["max.message.bytes"].value))
-        except (KafkaException, KeyError, ValueError, TypeError) as exc:
+        except (KafkaException, KeyError, ValueError, TypeError, TimeoutError) as exc:
             log.warning("cannot read max.message.bytes of topic %r (%s): assuming %d", topic,
                         exc, limit)
             return limit
