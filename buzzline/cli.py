@@ -318,6 +318,11 @@ def dlq_show(ctx: click.Context, topic: str, transport: str | None, limit: int,
         where = ", ".join(f"{k} {v}" for k, v in letter["position"].items())
         value = letter.get("value", f"base64:{letter.get('value_base64', '')}")
         preview = value if len(value) <= 60 else value[:57] + "..."
-        click.echo(f"{letter['time']}  {where}  {letter['reason']}  {preview!r}")
+        cut = ""
+        if letter.get("truncated"):  # too large for the dead-letter topic: its start only
+            digest = f", sha256 {letter['sha256']}" if letter.get("sha256") else ""
+            cut = (f"  [truncated: {letter.get('original_bytes', 0):,} bytes{digest}, the "
+                   f"first {letter.get('stored_bytes', 0):,} kept]")
+        click.echo(f"{letter['time']}  {where}  {letter['reason']}  {preview!r}{cut}")
     if not shown:
         click.echo(f"no dead letters for {topic} ({dlq_topic(topic)} is empty)")

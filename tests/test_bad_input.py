@@ -326,6 +326,10 @@ def test_end_to_end_a_line_over_the_file_line_limit(workdir: Path) -> None:
     assert f"{len(huge)} bytes" in too_large["reason"].replace(",", "")  # 9,437,217
     assert huge.startswith(dead_letter_raw(too_large))
     assert 0 < len(dead_letter_raw(too_large)) <= 64 * 1024
+    # marked as what it is: the start of a longer message, never held whole (no hash)
+    assert too_large["truncated"] is True and too_large["sha256"] is None
+    assert too_large["original_bytes"] == len(huge)
+    assert too_large["stored_bytes"] == len(dead_letter_raw(too_large))
 
 
 # --- property tests: an oracle on the standard library's json --------------------------------

@@ -286,6 +286,19 @@ def test_hub_line_and_band_windows_keep_the_points_that_arrived_since(live, cloc
     assert len(line["data"]["x"]) == len(band["data"]["high"]) == 6
 
 
+def test_hub_passes_an_outage_of_a_running_consumer(live, clock) -> None:
+    """A consumer whose broker is out of reach keeps its numbers and says why (the card shows
+    "broker unreachable" instead of "running"); a finished one, or a bad value, shows none."""
+    hub = hub_of(live, clock)
+    live.write({**record("down", messages=7, updated=T0), "outage": "broker unreachable"})
+    live.write({**record("fin", messages=2, updated=T0, state="finished"), "outage": "x"})
+    live.write({**record("odd", messages=3, updated=T0), "outage": 5})
+    hub.scan()
+    shown = {c["id"]: (c["state"], c["outage"], c["messages"]) for c in hub.frame(0)["consumers"]}
+    assert shown == {"down": ("running", "broker unreachable", 7),
+                     "fin": ("finished", None, 2), "odd": ("running", None, 3)}
+
+
 def test_hub_states_running_finished_gone_and_forgotten(live, clock) -> None:
     hub = hub_of(live, clock)
     live.write(record("run", messages=1, updated=T0, rate=12.5))

@@ -356,6 +356,18 @@ def test_cli_start_says_how_clients_log_in(plaintext_broker, tmp_path):
 
 
 @pytest.mark.kafka
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_broker_environment_has_no_client_password(plaintext_broker):
+    """`buzzline kafka start` ran with KAFKA_SASL_PASSWORD set: the JVM must not inherit it."""
+    assert plaintext_broker.env["KAFKA_SASL_PASSWORD"] == PASSWORD
+    pid = int(plaintext_broker.config.pid_file.read_text().strip())
+    environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    assert any(v.startswith(b"PATH=") for v in environ)  # read, and an environment
+    assert not [v for v in environ if v.startswith(b"KAFKA_SASL_PASSWORD=")]
+    assert not [v for v in environ if PASSWORD.encode() in v]
+
+
+@pytest.mark.kafka
 @pytest.mark.parametrize("mechanism", MECHANISMS)
 def test_each_mechanism_produces_and_consumes(plaintext_broker, tmp_path, mechanism):
     round_trip(plaintext_broker, tmp_path, mechanism)

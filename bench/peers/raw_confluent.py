@@ -4,7 +4,7 @@ import uuid
 
 from confluent_kafka import Consumer, Producer
 
-# the settings buzzline's producer uses (buzzline.transports.kafka_client.KafkaProducer)
+# the settings buzzline's producer uses (buzzline.transports.kafka_producer.KafkaProducer)
 PRODUCER_SETTINGS = {"enable.idempotence": True, "acks": "all", "linger.ms": 5,
                      "queue.buffering.max.messages": 500_000}
 

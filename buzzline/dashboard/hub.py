@@ -117,6 +117,8 @@ class Hub:
         messages = int(record["messages"])
         out = {k: record.get(k) for k in ("id", "app", "title", "transport", "topic", "group",
                                           "pid", "updated", "rejected", "lag", "lag_unit")}
+        outage = record.get("outage")  # e.g. "broker unreachable": shown instead of running
+        out["outage"] = outage[:80] if isinstance(outage, str) and state == "running" else None
         out.update(state=state, messages=messages,
                    rate=float(record["rate"]) if state == "running" else 0.0,
                    window_messages=messages - base.messages if base else messages,

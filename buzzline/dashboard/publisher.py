@@ -83,6 +83,7 @@ class LivePublisher:
                 "state": state, **numbers,
                 "lag": sum(lag.values()) if lag is not None else None,
                 "lag_unit": job.lag_unit,
+                "outage": job.outage(),  # e.g. "broker unreachable": the numbers are the last
                 "panels": [panel(feed, data) for feed, data in datas]}
 
     def finish(self) -> None:

@@ -74,6 +74,7 @@ class ConsumeJob:
         self.dead_letters = DeadLetters(self.transport, self.topic, self.app.name)
         self._consistent = True  # false while a batch is half applied: no checkpoint then
         self._closing = False
+        self._lost: set[int] = set()  # partitions lost in an outage, still in the view
         resume = {} if self.transport.rebalances else self.state.restore()
         self._consumer = self.transport.consumer(self.topic, group=group, start=self.start,
                                                  start_positions=resume or None)
@@ -86,10 +87,18 @@ class ConsumeJob:
 
     # -- the Assignments listener: called from inside poll when a group rebalances
     def assigned(self, bounds: dict[int, tuple[int, int]]) -> dict[int, int]:
+        gone, self._lost = self._lost - bounds.keys(), set()
         resume = self.state.restore(bounds)
         with self.lock:
+            self.state.drop(gone)  # lost during an outage and not given back
             self.state.combine()
         return resume
+
+    def lost(self, partitions: list[int]) -> None:
+        """The broker was out of reach: saved, and kept in the view (the counts stay) until
+        the next assignment says which ones come back."""
+        self._checkpoint(partitions)
+        self._lost.update(partitions)
 
     def revoked(self, partitions: list[int]) -> dict[int, int]:
         saved = self._checkpoint(partitions)
@@ -151,11 +160,27 @@ class ConsumeJob:
         finally:
             self.gate.leave()
             try:
-                self.dead_letters.close()
-                if self.state.store is not None:
-                    self.state.store.close()
+                self._release()
             finally:
                 self.done.set()
+
+    def _release(self) -> None:
+        """Close the dead letters and the checkpoints. A failure here is the job's error (and
+        raised) unless the run failed already: then the first error stands, this one logged."""
+        failed = self.error is not None
+        closers = [self.dead_letters.close]
+        if self.state.store is not None:
+            closers.append(self.state.store.close)
+        for close in closers:
+            try:
+                close()
+            except Exception as exc:  # noqa: BLE001 - kept or logged, never lost
+                if self.error is None:
+                    self.error = exc
+                else:
+                    log.error("%s: also, while closing: %s", self.app.name, exc)
+        if not failed and self.error is not None:
+            raise self.error
 
     def _apply(self, batch: Batch) -> None:
         """Decode, dead-letter and count one batch, partition by partition."""
@@ -164,8 +189,8 @@ class ConsumeJob:
         # the counts; a saved position past the end at start is checked in __post_init__
         max_bytes, before = self.settings.max_message_bytes, dict(self.state.positions)
         events: list = []
-        all_bad = [(-1, Rejected(f"too large: {size:,} bytes", head))
-                   for head, size in batch.oversized]
+        all_bad = [(-1 - k, Rejected(f"too large: {size:,} bytes", head))
+                   for k, (head, size) in enumerate(batch.oversized)]
         if all_bad:
             self._set_aside(all_bad, batch, before)
             self.state.part(0)["totals"].add(0, len(all_bad))
@@ -193,8 +218,10 @@ class ConsumeJob:
     def _set_aside(self, bad: list, batch: Batch, before: dict[int, int]) -> None:
         """Rejected messages go to the dead-letter sink before the batch is committed."""
         for index, rejected in bad:
+            held = None  # the full size of a message known by its first bytes only
             if index < 0:  # a line the file transport could not hold (Batch.oversized)
                 position = {"partition": 0, "after": before.get(0, 0), "line": None}
+                held = batch.oversized[-1 - index][1]
             elif batch.locate is not None:
                 partition, offset = batch.locate(index)
                 position = {"partition": partition, "offset": offset}
@@ -204,7 +231,7 @@ class ConsumeJob:
                     after = max(0, batch.positions.get(0, 0) - sum(map(len, batch.values))
                                 - len(batch.values))
                 position = {"partition": 0, "after": after, "line": index}
-            self.dead_letters.add(rejected, position)
+            self.dead_letters.add(rejected, position, held)
         if bad:
             self.dead_letters.flush()
 
@@ -241,9 +268,14 @@ class ConsumeJob:
     def status(self) -> str:
         text = f"{self.app.name} {self.totals.messages:,} msgs {self.totals.rate():,.0f}/s"
         lag = self.lag
-        if lag is None:
-            return text
-        return f"{text} lag {sum(lag.values()):,}{' B' if self.lag_unit == 'bytes' else ''}"
+        if lag is not None:
+            text += f" lag {sum(lag.values()):,}{' B' if self.lag_unit == 'bytes' else ''}"
+        outage = self.outage()
+        return f"{text} ({outage})" if outage else text
+
+    def outage(self) -> str | None:
+        """Why nothing can be read now ("broker unreachable"), None while it can."""
+        return self._consumer.outage()
 
 
 def _runs(batch: Batch) -> list[tuple[int, int, int]]:

@@ -13,6 +13,9 @@ from pathlib import Path
 from buzzline.kafka.config import BrokerConfig
 
 MAIN_CLASS = "kafka.Kafka"
+# client secrets buzzline reads from the environment: the broker gets its own from its files
+# (server.properties, mode 0600), never these (readable in /proc/<pid>/environ, crash dumps)
+SECRET_VARIABLES = ("KAFKA_SASL_PASSWORD",)
 # processes this Python process started: polling them reaps them (no zombie looks alive)
 CHILDREN: dict[int, subprocess.Popen] = {}
 
@@ -106,15 +109,23 @@ def terminate(pid: int, timeout: float) -> None:
         wait_exit(pid, 10.0)
 
 
+def java_environment() -> dict[str, str]:
+    """This process's environment without the client secrets (for the JVMs it starts)."""
+    return {name: value for name, value in os.environ.items()
+            if name.upper() not in SECRET_VARIABLES}
+
+
 def spawn(command: list[str], config: BrokerConfig) -> subprocess.Popen:
-    """Start the broker detached (own session), output appended to ``broker.log``."""
+    """Start the broker detached (own session), output appended to ``broker.log``, without
+    the client secrets in its environment."""
     options: dict = {"start_new_session": True}
     if sys.platform == "win32":
         options = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP
                    | subprocess.DETACHED_PROCESS}
     with open(config.log_file, "ab") as log:
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                 stderr=subprocess.STDOUT, cwd=config.data_dir, **options)
+                                 stderr=subprocess.STDOUT, cwd=config.data_dir,
+                                 env=java_environment(), **options)
     CHILDREN[child.pid] = child
     return child
 

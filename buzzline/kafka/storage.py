@@ -12,6 +12,7 @@ from buzzline.kafka import scram
 from buzzline.kafka.config import BrokerConfig, write_server_properties
 from buzzline.kafka.install import Installation
 from buzzline.kafka.jvm import find_java
+from buzzline.kafka.process import java_environment
 from buzzline.kafka.security import write_private
 
 STORAGE_TOOL = "kafka.tools.StorageTool"  # what bin/kafka-storage.sh runs (in kafka_2.13.jar)
@@ -68,7 +69,8 @@ def format_storage(installation: Installation, config: BrokerConfig) -> str:
         command = [*java_command(installation, level="WARN"), *tool_arguments]
         try:
             done = subprocess.run(command, capture_output=True, text=True,
-                                  timeout=FORMAT_TIMEOUT, check=False)
+                                  timeout=FORMAT_TIMEOUT, check=False,
+                                  env=java_environment())
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise BuzzlineError(f"cannot format the Kafka storage in {config.log_dirs}: "
                                 f"{exc}") from None

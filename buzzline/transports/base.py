@@ -58,6 +58,11 @@ class Producer(ABC):
         """Flush and release resources. Safe to call twice."""
         self.flush()
 
+    def confirm(self) -> None:
+        """Flush and wait until every message sent so far is stored; raise (OSError or a
+        BuzzlineError) when one was not and never will be (dead letters use it)."""
+        self.flush()
+
     def __enter__(self) -> Self:
         return self
 
@@ -75,6 +80,10 @@ class Assignments(Protocol):
 
     def revoked(self, partitions: list[int]) -> dict[int, int]:
         """Partitions taken away; returns the positions to commit for them (now)."""
+
+    def lost(self, partitions: list[int]) -> None:
+        """Partitions the group gave away while this consumer could not reach it (nothing can
+        be committed for them); the next ``assigned`` tells which ones come back."""
 
 
 class Consumer(ABC):
@@ -107,6 +116,10 @@ class Consumer(ABC):
         """partition -> the position of the next message to read, for the partitions this
         consumer holds and where it is known (before the first message too)."""
         return {}
+
+    def outage(self) -> str | None:
+        """Why nothing can be read now (e.g. "broker unreachable"), None while it can."""
+        return None
 
     def batches(self, max_messages: int = 10_000, timeout: float = 0.1) -> Iterator[Batch]:
         """Poll forever; empty batches are yielded too, so callers can check their stop flag."""
@@ -150,6 +163,10 @@ class Transport(ABC):
     def describe(self) -> str:
         """Where messages go, for log lines (never includes secrets)."""
         return self.name
+
+    def max_message_bytes(self, topic: str) -> int | None:
+        """The largest message ``topic`` takes (None: no limit of the transport's own)."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release shared resources."""

@@ -13,7 +13,7 @@ import time
 
 from confluent_kafka import Consumer as RdConsumer
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 from buzzline.errors import TransportUnavailable
 from buzzline.settings import Settings
@@ -22,6 +22,7 @@ from buzzline.transports.kafka_client import KafkaConsumer, KafkaProducer
 from buzzline.transports.kafka_config import client_config
 
 log = logging.getLogger(__name__)
+PRODUCER_MESSAGE_BYTES = 1_000_000  # librdkafka's message.max.bytes default
 
 
 class _Failures:
@@ -156,6 +157,19 @@ class KafkaTransport(Transport):
                     time.sleep(0.2)
         finally:
             probe.close()
+
+    def max_message_bytes(self, topic: str) -> int | None:
+        """The smaller of the producer's message.max.bytes and the topic's max.message.bytes
+        (the broker's message.max.bytes unless the topic sets its own)."""
+        limit = int(self.config.get("message.max.bytes", PRODUCER_MESSAGE_BYTES))
+        resource = ConfigResource(ResourceType.TOPIC, topic)
+        try:
+            entry = self.admin.describe_configs([resource])[resource].result(timeout=10)
+            return min(limit, int(entry["max.message.bytes"].value))
+        except (KafkaException, KeyError, ValueError, TypeError, TimeoutError) as exc:
+            log.warning("cannot read max.message.bytes of topic %r (%s): assuming %d", topic,
+                        exc, limit)
+            return limit
 
     def producer(self, topic: str, reset: bool = False) -> KafkaProducer:
         self.ensure_topic(topic, reset=reset)

@@ -1,6 +1,7 @@
-"""The Kafka producer and consumer behind the transport interface."""
+"""The Kafka consumer behind the transport interface (the producer: ``kafka_producer``)."""
 
 import logging
+import time
 from itertools import groupby
 from typing import Any
 
@@ -13,77 +14,13 @@ from confluent_kafka import (
     TopicPartition,
 )
 from confluent_kafka import Consumer as RdConsumer
-from confluent_kafka import Producer as RdProducer
 
-from buzzline.errors import BuzzlineError
-from buzzline.transports.base import Batch, Consumer, Producer, StartAt
+from buzzline.transports.base import Batch, Consumer, StartAt
+from buzzline.transports.kafka_producer import DeliveryFailed, KafkaProducer
 
+__all__ = ["DeliveryFailed", "KafkaConsumer", "KafkaProducer", "partition_runs"]
 log = logging.getLogger(__name__)
-LOGGED_FAILURES = 10
-
-
-class DeliveryFailed(BuzzlineError):
-    """Messages the broker never acknowledged (after librdkafka's retries)."""
-
-    exit_code = 1
-
-
-class KafkaProducer(Producer):
-    def __init__(self, config: dict[str, Any], topic: str, compression: str = "none") -> None:
-        self.topic = topic
-        self.sent = self.delivered = self.failed = 0
-        self.last_error = ""
-        self._producer = RdProducer({
-            **config,
-            "enable.idempotence": True,  # retries never duplicate or reorder
-            "acks": "all",
-            "linger.ms": 5,
-            "compression.type": compression,
-            "queue.buffering.max.messages": 500_000,
-            # reports for failures only: a Python callback per message would cost more than
-            # the rest of send; delivered = sent - failed - still queued (see close)
-            "delivery.report.only.error": True,
-            "on_delivery": self._on_delivery,
-        })
-        self._closed = False
-
-    def _on_delivery(self, err: KafkaError | None, msg: Any) -> None:
-        if err is None:
-            return
-        self.failed += 1
-        self.last_error = err.str()
-        if self.failed <= LOGGED_FAILURES:
-            log.error("message to %s could not be delivered: %s", self.topic, err.str())
-
-    def send(self, value: bytes, key: bytes | None = None) -> None:
-        self.sent += 1
-        while True:
-            try:
-                self._producer.produce(self.topic, value, key)
-                break
-            except BufferError:  # the local queue is full: let deliveries drain
-                self._producer.poll(0.05)
-            except KafkaException as exc:  # refused at once (e.g. larger than the broker takes)
-                self._on_delivery(exc.args[0], None)
-                return
-        if not self.sent % 1000:
-            self._producer.poll(0)
-
-    def flush(self, timeout: float | None = None) -> None:
-        left = self._producer.flush(30.0 if timeout is None else timeout)
-        if left:
-            log.warning("%d messages to %s still waiting for the broker", left, self.topic)
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self.flush()
-        undelivered = self.failed + len(self._producer)  # refused, or still queued after flush
-        self.delivered = self.sent - undelivered
-        if undelivered:
-            raise DeliveryFailed(f"{undelivered:,} of {self.sent:,} messages to {self.topic!r} "
-                                 f"were not delivered ({self.last_error or 'timed out'})")
+PROBE_SECONDS, PROBE_TIMEOUT = 1.0, 0.5  # while no broker answers: how often to ask again
 
 
 class KafkaConsumer(Consumer):
@@ -98,14 +35,49 @@ class KafkaConsumer(Consumer):
         self._positions: dict[int, int] = {}  # partition -> next offset to read, when known
         self._started: set[int] = set()  # partitions that had their first assignment
         self._errors_logged = 0
+        self._down_since: float | None = None  # when librdkafka said no broker answers
+        self._next_probe = 0.0
         self._consumer = RdConsumer({
             **config,
             "group.id": group,
             "enable.auto.commit": False,
             "auto.offset.reset": "latest" if start == "end" else "earliest",
+            "error_cb": self._on_error,
         })
-        self._consumer.subscribe([topic], on_assign=self._on_assign, on_revoke=self._on_revoke)
+        self._consumer.subscribe([topic], on_assign=self._on_assign, on_revoke=self._on_revoke,
+                                 on_lost=self._on_lost)
         self._closed = False
+
+    def _on_error(self, error: KafkaError) -> None:
+        """librdkafka's error callback (run inside poll): notes when every broker is down."""
+        if error.code() != KafkaError._ALL_BROKERS_DOWN:
+            self._log_error(error)  # as when they came with the messages
+        elif self._down_since is None:
+            self._down_since = time.monotonic()
+            log.warning("%s: no Kafka broker answers (%s); waiting for one", self.topic,
+                        error.str())
+
+    def outage(self) -> str | None:
+        return "broker unreachable" if self._down_since is not None else None
+
+    def _probe(self) -> None:
+        """While no broker answered: once a second, ask for the topic's metadata (a broker
+        that answers ends the outage, even with no message to read)."""
+        now = time.monotonic()
+        if self._down_since is None or now < self._next_probe:
+            return
+        self._next_probe = now + PROBE_SECONDS
+        try:
+            self._consumer.list_topics(self.topic, timeout=PROBE_TIMEOUT)
+        except KafkaException:
+            return
+        self._reached()
+
+    def _reached(self) -> None:
+        if self._down_since is not None:
+            log.info("%s: the Kafka broker answers again after %.0f s", self.topic,
+                     time.monotonic() - self._down_since)
+            self._down_since = None
 
     def _on_assign(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
         bounds = {tp.partition: self._bounds(tp) for tp in partitions}
@@ -136,6 +108,7 @@ class KafkaConsumer(Consumer):
             else:  # the broker did not say: librdkafka decides (see lag())
                 self._positions.pop(tp.partition, None)
         self._assigned |= {tp.partition for tp in partitions}
+        self._reached()  # the group answered
         consumer.assign(partitions)
         log.debug("%s: assigned %s", self.group,
                   {tp.partition: tp.offset for tp in partitions})
@@ -167,6 +140,19 @@ class KafkaConsumer(Consumer):
         for partition in mine:
             self._positions.pop(partition, None)
 
+    def _on_lost(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
+        """The session timed out (the broker out of reach): the partitions may be another
+        member's already, so nothing is committed for them."""
+        mine = {tp.partition for tp in partitions}
+        log.info("%s: partitions %s lost (no answer from the group within the session "
+                 "timeout); their counts stay until the group answers", self.topic, sorted(mine))
+        if self.listener is not None:
+            self.listener.lost(sorted(mine))
+        self._assigned -= mine
+        for partition in mine:
+            self._positions.pop(partition, None)
+            self._committed.pop(partition, None)
+
     def poll(self, max_messages: int = 10_000, timeout: float = 0.1) -> Batch:
         # what is already fetched, at once; else wait for the first message only: consume()
         # with a timeout waits for all of max_messages, up to 100 ms of latency at 1,000/s
@@ -174,7 +160,8 @@ class KafkaConsumer(Consumer):
         if not messages:
             first = self._consumer.poll(timeout)
             if first is None:
-                return Batch(caught_up=self._at_end())
+                self._probe()
+                return Batch(caught_up=self._down_since is None and self._at_end())
             messages = [first]
             if max_messages > 1:
                 messages += self._consumer.consume(num_messages=max_messages - 1, timeout=0)
@@ -185,6 +172,8 @@ class KafkaConsumer(Consumer):
             messages = [m for m in messages if m.error() is None]
             if not messages:
                 return Batch(caught_up=False)
+        if self._down_since is not None:
+            self._reached()
         # one C-level pass per field, not a Python loop with calls: this is the hot path
         values = list(map(Message.value, messages))
         if None in values:  # a message without a value (a tombstone): empty bytes, rejected
@@ -230,8 +219,9 @@ class KafkaConsumer(Consumer):
         return {p: self._positions[p] for p in self._assigned if p in self._positions}
 
     def commit(self, positions: dict[int, int]) -> None:
-        self._committed.update(positions)
-        self._commit(positions, wait=False)
+        mine = {p: o for p, o in positions.items() if p in self._assigned}  # not lost ones
+        self._committed.update(mine)
+        self._commit(mine, wait=False)
 
     def _commit(self, positions: dict[int, int], wait: bool) -> None:
         if not positions:

@@ -398,8 +398,9 @@
   function updateCard(card, c, now) {
     const {els} = card;
     setText(els.title, c.title || c.id);
-    setText(els.state, c.state || '');
-    setAttr(els.state, 'data-value', c.state || '');
+    // a running consumer that cannot reach its broker says so (its numbers are the last ones)
+    setText(els.state, c.outage || c.state || '');
+    setAttr(els.state, 'data-value', c.outage ? 'outage' : (c.state || ''));
     const where = [c.app, c.transport, c.topic, c.group].filter((v) => v != null && v !== '').join(' · ');
     let meta = c.pid != null ? `${where} · pid ${c.pid}` : where;
     if (c.state !== 'running' && c.updated && now) meta += ` · last update ${ago(Math.max(0, now - c.updated))} ago`;
