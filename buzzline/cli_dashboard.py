@@ -16,6 +16,7 @@ import click
 if TYPE_CHECKING:
     import uvicorn
 
+from buzzline import cli_types
 from buzzline.errors import BuzzlineError
 
 log = logging.getLogger("buzzline.dashboard")
@@ -39,7 +40,7 @@ def check_port(host: str, port: int) -> None:
 @click.option("--port", "-p", type=click.IntRange(1, 65535), default=8050, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: reachable from other machines).")
-@click.option("--fps", type=float, default=None,
+@click.option("--fps", type=cli_types.FPS, default=None,
               help="Frames pushed to the page per second [BUZZLINE_FPS or 10].")
 @click.pass_context
 def dashboard(ctx: click.Context, port: int, host: str, fps: float | None) -> None:

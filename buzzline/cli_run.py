@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from buzzline import cli_types
 from buzzline.errors import BuzzlineError, SettingsError
 from buzzline.transports import TRANSPORTS
 
@@ -60,16 +61,16 @@ def load_stream(path: Path) -> Any:
 @click.option("--count", type=click.IntRange(min=1), default=None,
               help=f"Messages to send [{HEADLESS_COUNT} headless from an endless source; "
                    "endless in a window; a file source: all of it].")
-@click.option("--interval", type=click.FloatRange(min=0), default=None,
+@click.option("--interval", type=cli_types.INTERVAL, default=None,
               help="Seconds between messages [the stream's interval].")
 @click.option("--seed", type=int, help="Random seed for generated records.")
 @click.option("--output", "-o", "output_dir", type=click.Path(path_type=Path),
               help="Write the chart to DIR/<stream name>.png (headless).")
 @click.option("--display", type=click.Choice(["auto", "window", "headless"]), default=None,
               help="Window or image file [default: auto: a window if there is a display].")
-@click.option("--duration", type=float, default=None,
+@click.option("--duration", type=cli_types.DURATION, default=None,
               help="Stop after SECONDS (saving the last chart).")
-@click.option("--fps", type=float, default=None, help="Chart frames per second [10].")
+@click.option("--fps", type=cli_types.FPS, default=None, help="Chart frames per second [10].")
 @click.option("--colors", help="Chart colours, comma-separated.")
 @click.option("--summary-json", type=click.Path(path_type=Path),
               help="Write the final analytics as JSON to PATH.")
