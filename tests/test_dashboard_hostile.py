@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -21,9 +22,11 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from buzzline.dashboard.guard import HostCheck, host_name
-from buzzline.dashboard.hub import STALE_SECONDS, Hub
+from buzzline.dashboard.hub import KEEP_SECONDS, STALE_SECONDS, Hub
 from buzzline.dashboard.records import MAX_FILE_BYTES, MAX_ITEMS, valid
 from tests.conftest import subprocess_env
 from tests.test_dashboard import T0, Events, LiveDir, bars, free_port, parse_frames, record
@@ -53,6 +56,7 @@ def bad_records() -> dict[str, Any]:
         "counts-a-list": with_panel({**bar, "data": {"counts": [1, 2]}}),
         "messages-text": but(messages="5"),
         "messages-negative": but(messages=-1),
+        "messages-beyond-json-ints": but(messages=1e300),
         "messages-huge": b'{"version": 1, "id": "bad", "messages": 1e999, "rejected": 0, '
                          b'"rate": 1, "updated": 1, "panels": []}',
         "rate-nan-literal": b'{"version": 1, "id": "bad", "messages": 1, "rejected": 0, '
@@ -195,6 +199,73 @@ def test_valid_accepts_what_the_publisher_writes() -> None:
     assert valid(record("a", updated=T0, panel_list=[line]))
     assert valid({**record("a", updated=T0), "lag": None, "title": None})
     assert not any(valid(v) for v in BAD.values() if not isinstance(v, bytes))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-2**63, 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner,
+                                                                 max_size=4),
+    max_leaves=12)
+
+
+def places(value: Any, path: tuple = ()) -> list[tuple]:
+    """Every key or index path inside ``value`` (where a hostile value can go)."""
+    out = [path]
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            out += places(inner, (*path, key))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value[:3]):
+            out += places(inner, (*path, index))
+    return out
+
+
+def rich_record(updated: float) -> dict[str, Any]:
+    from buzzline.apps.base import Feed
+    from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
+    from buzzline.dashboard.panels import panel
+
+    line = panel(Feed("L", "line", dict), LineSnapshot(
+        [1.0, 2.0, 3.0], [1.0, 5.0, 2.0], markers=[(2.0, 5.0, "stall")], spans=[(1.0, 2.0)],
+        status="ok", timed=False))
+    band = panel(Feed("B", "band", dict), BandSnapshot([1.0, 2.0], [1.0, 2.0], [0.5, 1.5],
+                                                       [1.5, 2.5]))
+    histogram = panel(Feed("H", "histogram", dict), [1.0, 2.0, 2.5])
+    scatter = panel(Feed("S", "scatter", dict), ([1.0, 2.0], [3.0, 4.0]))
+    return record("h", messages=9, counts={"a": 5, "b": 4}, updated=updated, top_k=1,
+                  panel_list=[bars({"a": 5, "b": 4}, 1), line, band, histogram, scatter])
+
+
+PLACES = places(rich_record(T0))
+
+
+def put(value: Any, path: tuple, new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = put(value[path[0]], path[1:], new)
+    return copy
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(where=st.sampled_from(PLACES), new=JSON, later=st.floats(0, 2000))
+def test_any_value_anywhere_in_a_live_file_never_breaks_a_frame(where, new, later) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        live = LiveDir(Path(folder))
+        clock = [T0]
+        hub = Hub(live.path, clock=lambda: clock[0])
+        live.write(record(GOOD, messages=1, counts={"x": 1}, updated=T0))
+        live.write(orjson.dumps(rich_record(T0)), "h")
+        hub.scan()  # a good first version, then the hostile one
+        live.write(orjson.dumps(put(rich_record(T0 + later), where, new)), "h")
+        for step in (later, later + 1, later + STALE_SECONDS + 1):
+            clock[0] = T0 + step
+            hub.scan()
+            for window in (0, 60, 900):
+                frame = hub.frame(window)
+                assert GOOD in ids(frame) or step > KEEP_SECONDS
+                orjson.loads(orjson.dumps(frame))
 
 
 # ------------------------------------------------------------------------ Host and headers

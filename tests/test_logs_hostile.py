@@ -4,13 +4,17 @@ escapes), a message cannot forge a second log line, and the SASL password is mas
 stands as a whole, never inside another word (which would show what it is)."""
 
 import logging
+import re
+import unicodedata
 from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from buzzline import logs
-from buzzline.logs import ScrubFilter, configure_logging, escape_controls
+from buzzline.logs import CONTROLS, ScrubFilter, configure_logging, escape_controls
 from tests.conftest import run_buzzline
 
 CLEAR = "\x1b[2J\x1b[H"
@@ -132,3 +136,26 @@ def test_the_log_file_masks_the_password_of_the_settings(workdir, tmp_path) -> N
         handler.flush()
     text = (tmp_path / "logs" / "buzzline.log").read_text()
     assert "another way, otherwise; password=***; others" in text
+
+
+@given(st.text())
+def test_no_control_character_survives_escaping(text: str) -> None:
+    out = escape_controls(text)
+    assert not any(ord(c) in CONTROLS for c in out)
+    assert all(unicodedata.category(c) != "Cc" for c in out)
+    if not any(ord(c) in CONTROLS for c in text):
+        assert out == text  # nothing else changes
+
+
+SECRET_CHARS = st.characters(categories=("L", "N"), include_characters="!@#$%^&*-_.")
+SEPARATORS = " ,;=:'\"()[]{}<>/"
+
+
+@given(st.text(SECRET_CHARS, min_size=1, max_size=12), st.text(SEPARATORS, max_size=5),
+       st.text(SEPARATORS, max_size=5))
+def test_a_secret_between_separators_is_always_masked(secret, before, after) -> None:
+    scrub = ScrubFilter(secrets=(secret,))
+    assert scrubbed(scrub, "%s", f"{before}{secret}{after}") == f"{before}***{after}"
+    if re.fullmatch(r"\w(.*\w)?", secret, re.S):  # twice in a row: a longer word, not it
+        assert scrubbed(scrub, "%s", f"{before}{secret}{secret}{after}") == \
+            f"{before}{secret}{secret}{after}"

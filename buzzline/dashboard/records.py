@@ -15,6 +15,7 @@ MAX_FILE_BYTES = 8 * 1024 * 1024  # a consumer's file is well under 1 MB
 MAX_ITEMS = 50_000  # points or categories of one panel (the publisher sends 2,000 / 200)
 MAX_PANELS = 64
 NUMBERS = ("messages", "rejected", "rate", "updated")  # finite, not negative
+MAX_COUNT = 2**53  # messages and rejected become ints: more would not fit the page's JSON
 TEXTS = ("id",)
 OPTIONAL_TEXTS = ("app", "title", "transport", "topic", "group", "lag_unit", "state")
 
@@ -65,7 +66,7 @@ def _panel(panel: Any) -> bool:
     if not isinstance(panel, dict) or not isinstance(panel.get("data"), dict):
         return False
     shape, kind, data = panel.get("shape"), panel.get("kind"), panel["data"]
-    fields = PANEL_DATA.get(shape)  # type: ignore[arg-type]
+    fields = PANEL_DATA.get(shape) if isinstance(shape, str) else None
     if fields is None or not isinstance(kind, str) or KIND_SHAPES.get(kind, shape) != shape:
         return False
     if not isinstance(panel.get("title", ""), str) or any(not check(data.get(k))
@@ -92,7 +93,8 @@ def valid(record: Any) -> bool:
     if any(not isinstance(record.get(k), str) for k in TEXTS) or any(
             not isinstance(record.get(k), str | None) for k in OPTIONAL_TEXTS):
         return False
-    if any(not number(record.get(k)) or record[k] < 0 for k in NUMBERS):
+    if any(not number(record.get(k)) or record[k] < 0 for k in NUMBERS) or any(
+            record[k] > MAX_COUNT for k in ("messages", "rejected")):
         return False
     if not all(_gap(record.get(k)) for k in ("lag", "pid", "started", "dead_letters")):
         return False
