@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from buzzline.dashboard.guard import HostCheck, host_name
 from buzzline.dashboard.hub import KEEP_SECONDS, STALE_SECONDS, Hub
-from buzzline.dashboard.records import MAX_FILE_BYTES, MAX_ITEMS, valid
+from buzzline.dashboard.records import MAX_FILE_BYTES, MAX_ITEMS, MAX_KEYS, MAX_PANELS, valid
 from tests.conftest import subprocess_env
 from tests.test_dashboard import T0, Events, LiveDir, bars, free_port, parse_frames, record
 
@@ -66,7 +66,9 @@ def bad_records() -> dict[str, Any]:
         "id-number": but(id=7),
         "title-object": but(title={"x": 1}),
         "panels-object": but(panels={"a": 1}),
-        "too-many-panels": but(panels=[bar] * 65),
+        "too-many-panels": but(panels=[bar] * (MAX_PANELS + 1)),
+        "too-many-categories": with_panel({**bar, "data": {"counts": {
+            f"k{i}": i for i in range(MAX_KEYS + 1)}}}),
         "x-text": with_panel(series_panel(["1", 2], [1, 2])),
         "x-null": with_panel(series_panel([None, 2.0], [1, 2])),
         "y-shorter": with_panel(series_panel([1.0, 2.0], [1])),

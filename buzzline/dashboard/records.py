@@ -12,8 +12,9 @@ from typing import Any
 from buzzline.streams.base import KIND_SHAPES
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a consumer's file is well under 1 MB
-MAX_ITEMS = 50_000  # points or categories of one panel (the publisher sends 2,000 / 200)
-MAX_PANELS = 64
+MAX_ITEMS = 50_000  # points of one panel (the publisher sends at most 2,000)
+MAX_KEYS = 1_000  # categories of one panel (the publisher sends at most 200)
+MAX_PANELS = 16  # (the hub keeps 15 minutes of each panel's counts)
 NUMBERS = ("messages", "rejected", "rate", "updated")  # finite, not negative
 MAX_COUNT = 2**53  # messages and rejected become ints: more would not fit the page's JSON
 TEXTS = ("id",)
@@ -35,7 +36,7 @@ def _numbers(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
 
 
 def _counts(value: Any) -> bool:
-    return isinstance(value, dict) and len(value) <= MAX_ITEMS \
+    return isinstance(value, dict) and len(value) <= MAX_KEYS \
         and all(isinstance(k, str) and number(v) for k, v in value.items())
 
 
