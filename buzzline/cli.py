@@ -21,7 +21,7 @@ from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
 from buzzline.engine.session import Session, ViewOptions
 from buzzline.errors import BuzzlineError, SettingsError
-from buzzline.logs import configure_logging
+from buzzline.logs import configure_logging, escape_controls
 from buzzline.settings import Settings, load_settings, read_env_file, unknown_names
 from buzzline.sources.sample_data import write_sample_data
 from buzzline.transports import TRANSPORTS, create_transport
@@ -162,7 +162,7 @@ def consume(ctx: click.Context, app: str, transport: str | None, topic: str | No
                      start="beginning" if from_beginning else "committed", count=count,
                      idle_exit=idle_exit, reset_state=reset_state)
     summaries = _run_session([], [job], view, settings, title or the_app.title, app)
-    click.echo(f"{app}: {the_app.headline(summaries[0])}")
+    click.echo(escape_controls(f"{app}: {the_app.headline(summaries[0])}"))  # (names from data)
     _write_summary(view["summary_json"], summaries[0])
 
 
@@ -221,7 +221,7 @@ def _demo(settings: Settings, count: int | None, interval: float, seed: int | No
                                     rng=random.Random(rng.random())))
     summaries = _run_session(producers, consumers, view, settings, "buzzline demo", "demo")
     for summary, job in zip(summaries, consumers, strict=True):
-        click.echo(f"{job.app.name:>8}: {job.app.headline(summary)}")
+        click.echo(escape_controls(f"{job.app.name:>8}: {job.app.headline(summary)}"))
     _write_summary(view["summary_json"], {"apps": {s["app"]: s for s in summaries}})
 
 
@@ -329,6 +329,6 @@ def dlq_show(ctx: click.Context, topic: str, transport: str | None, limit: int,
         where = ", ".join(f"{k} {v}" for k, v in letter["position"].items())
         value = letter.get("value", f"base64:{letter.get('value_base64', '')}")
         preview = value if len(value) <= 60 else value[:57] + "..."
-        click.echo(f"{letter['time']}  {where}  {letter['reason']}  {preview!r}")
+        click.echo(escape_controls(f"{letter['time']}  {where}  {letter['reason']}  {preview!r}"))
     if not shown:
         click.echo(f"no dead letters for {topic} ({dlq_topic(topic)} is empty)")

@@ -14,6 +14,7 @@ import click
 
 from buzzline import cli_types
 from buzzline.errors import BuzzlineError, SettingsError
+from buzzline.logs import escape_controls
 from buzzline.transports import TRANSPORTS
 
 HEADLESS_COUNT = 300  # messages of an endless source when no window shows them
@@ -109,5 +110,5 @@ def run(ctx: click.Context, file: Path, transport: str | None, count: int | None
                                   stream.name)
     summary = summaries[0]
     summary["sent"] = producer.sent
-    click.echo(f"{stream.name}: sent {producer.sent:,}; {app.headline(summary)}")
+    click.echo(escape_controls(f"{stream.name}: sent {producer.sent:,}; {app.headline(summary)}"))
     main._write_summary(view["summary_json"], summary)

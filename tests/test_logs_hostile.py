@@ -128,6 +128,21 @@ def test_consume_of_hostile_messages_keeps_the_terminal_and_log_file_clean(workd
     assert "\\x1b[2J" in log_file and "\\u2066" in log_file and "\\x9b" in log_file
 
 
+def test_an_accepted_name_with_escapes_reaches_the_terminal_escaped(workdir) -> None:
+    data = workdir / "data"
+    data.mkdir()
+    author = f"{TITLE}Eve{RLO}"
+    (data / "buzz_live.jsonl").write_bytes(orjson.dumps({"message": "hi", "author": author})
+                                           + b"\n")
+    result = run_buzzline(["consume", "basic", "--from-beginning", "--no-chart", "--count", "1",
+                           "--idle-exit", "20", "--summary-json", "out.json"], workdir)
+    assert result.returncode == 0, result.stderr
+    assert not unsafe(result.stdout + result.stderr)
+    assert "\\x1b]0;pwned\\x07Eve\\u202e" in result.stdout
+    summary = orjson.loads((workdir / "out.json").read_bytes())
+    assert summary["author_counts"] == {author: 1}  # the data itself is kept as it came
+
+
 def test_the_log_file_masks_the_password_of_the_settings(workdir, tmp_path) -> None:
     configure_logging("INFO", tmp_path / "logs", secrets=("other",))
     logger = logging.getLogger("buzzline.test")
