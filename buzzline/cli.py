@@ -20,9 +20,10 @@ from buzzline.dashboard.publisher import live_dir
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
 from buzzline.engine.session import Session, ViewOptions
+from buzzline.envfile import read_env_file, unknown_names
 from buzzline.errors import BuzzlineError, SettingsError
 from buzzline.logs import configure_logging, escape_controls
-from buzzline.settings import Settings, load_settings, read_env_file, unknown_names
+from buzzline.settings import Settings, env_names, load_settings
 from buzzline.sources.sample_data import write_sample_data
 from buzzline.transports import TRANSPORTS, create_transport
 
@@ -41,7 +42,8 @@ def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     settings = load_settings(env_file=env_file, log_level=root["log_level"], **overrides)
     configure_logging(settings.log_level, settings.log_dir,
                       secrets=(settings.kafka_sasl_password,))
-    unknown = unknown_names(read_env_file(env_file)) if env_file.exists() else []
+    unknown = unknown_names(read_env_file(env_file), env_names().values()) \
+        if env_file.exists() else []
     if unknown:
         log.warning("%s: unknown setting(s) ignored: %s", env_file, ", ".join(unknown))
     return settings

@@ -4,21 +4,17 @@ The environment names are the teaching project's (``BUZZ_TOPIC``, ``SMOKER_STALL
 plus buzzline's own ``BUZZLINE_*``. Nothing is read at import time.
 """
 
-import difflib
-import io
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
-
+from buzzline.envfile import read_env_file
 from buzzline.errors import SettingsError
 
 DAY = 86_400.0  # the longest interval, period or timeout a setting may ask for
-OUR_PREFIXES = ("BUZZ", "SMOKER_", "PROJECT_", "KAFKA_", "BASIC_")  # (BUZZ: BUZZLINE_ too)
 
 
 def _env(name: str, default: Any, minimum: float | None = None, choices: tuple = (),
@@ -144,37 +140,6 @@ def _check(f: Any, value: Any, where: str) -> Any:
     if isinstance(value, str) and not value and f.default:
         raise SettingsError(f"{where} is empty")
     return value
-
-
-def read_env_file(path: str | Path) -> dict[str, str | None]:
-    """The names and values of a ``.env`` file; one clear error when it cannot be read."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise SettingsError(f"cannot read settings file {path}: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise SettingsError(f"settings file {path}, line {line}: not UTF-8 text (byte "
-                            f"{raw[exc.start]:#04x}); save it as UTF-8") from None
-    return dotenv_values(stream=io.StringIO(text))
-
-
-def unknown_names(names: Iterable[str]) -> list[str]:
-    """The names that look like settings of ours but are none (a typo), each with the nearest
-    known name when there is one: ``BUZ_TOPIC (did you mean BUZZ_TOPIC?)``."""
-    known = sorted(env_names().values())
-    found = []
-    for name in names:
-        if name in known:
-            continue
-        near = difflib.get_close_matches(name.upper(), known, n=1, cutoff=0.75)
-        if near:
-            found.append(f"{name} (did you mean {near[0]}?)")
-        elif name.upper().startswith(OUR_PREFIXES):
-            found.append(name)
-    return found
 
 
 def env_names() -> dict[str, str]:

@@ -8,8 +8,9 @@ import click
 import pytest
 
 from buzzline.cli_types import DAY, FPS, INTERVAL, FiniteFloat
+from buzzline.envfile import unknown_names
 from buzzline.errors import SettingsError
-from buzzline.settings import Settings, load_settings, unknown_names
+from buzzline.settings import Settings, env_names, load_settings
 from tests.conftest import run_buzzline
 
 
@@ -65,9 +66,10 @@ def test_misspelled_env_file_names_are_one_warning_with_a_suggestion(workdir: Pa
 
 
 def test_unknown_names_keeps_ours_and_leaves_the_rest() -> None:
-    assert unknown_names(["BUZZ_TOPIC", "PATH", "KAFKA_HOME", "PROJECT_TOPICS"]) == [
+    known = env_names().values()
+    assert unknown_names(["BUZZ_TOPIC", "PATH", "KAFKA_HOME", "PROJECT_TOPICS"], known) == [
         "KAFKA_HOME", "PROJECT_TOPICS (did you mean PROJECT_TOPIC?)"]
-    assert unknown_names([]) == []
+    assert unknown_names([], known) == []
 
 
 BAD_OPTIONS = [

@@ -104,7 +104,6 @@ class Hub:
             if history and now - history[-1].at < SAMPLE_SECONDS:
                 continue
             panels = list(enumerate(record["panels"]))
-            # (a record is replaced, never changed: its counts are shared, not copied)
             counts = {i: p["data"]["counts"] for i, p in panels
                       if p.get("shape") == "categories"}
             last_x = {i: p["data"]["x"][-1] for i, p in panels
