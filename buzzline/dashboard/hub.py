@@ -121,7 +121,7 @@ class Hub:
         (0: all of it)."""
         now = self.clock()
         consumers = []
-        for key in sorted(self.watched, key=lambda k: (self.watched[k].record.get("app", ""), k)):
+        for key in sorted(self.watched, key=lambda k: (self.watched[k].record.get("app") or "", k)):
             item = self.watched[key]
             state = self.state(item.record, now)
             if state != "running" and now - float(item.record.get("updated", 0)) > KEEP_SECONDS:
