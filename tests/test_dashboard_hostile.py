@@ -294,6 +294,16 @@ def test_host_check_for_each_bind() -> None:
     assert not every("evil.example:8050")
 
 
+@given(st.text(max_size=40))
+def test_any_host_header_is_answered_yes_or_no(header: str) -> None:
+    for check in (HostCheck.for_bind("127.0.0.1"), HostCheck.for_bind("0.0.0.0")):
+        allowed = check(header)
+        assert isinstance(allowed, bool)
+        if allowed:  # only our names, or an address when listening on every address
+            name = host_name(header)
+            assert name in check.names or check.any_ip
+
+
 def request(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     try:
