@@ -51,6 +51,11 @@ def _whole(word: str) -> str:
     return before + re.escape(word) + after
 
 
+def mask(text: str, secret: str) -> str:
+    """``text`` with each whole occurrence of ``secret`` as ``***`` (see ``_whole``)."""
+    return re.sub(_whole(secret), "***", text) if secret else text
+
+
 class ScrubFilter(logging.Filter):
     """Replaces the home path with ``~``, the user name with ``USER`` and secrets with ``***``
     (whole occurrences: never part of another word, never a hint of their length), and shows

@@ -103,6 +103,11 @@ def test_a_password_with_punctuation_is_masked_whole_and_without_its_length() ->
     assert scrubbed(long, "pw=" + "a" * 40) == "pw=***"  # the same mask for any length
 
 
+def test_mask_for_other_modules() -> None:
+    assert logs.mask("auth with other: other failed", "other") == "auth with ***: *** failed"
+    assert logs.mask("another", "other") == "another" and logs.mask("x", "") == "x"
+
+
 def test_the_user_name_is_not_masked_inside_other_words(fake_user) -> None:
     scrub = ScrubFilter()
     assert scrubbed(scrub, "janedoe ran janedoes_file") == "USER ran janedoes_file"
