@@ -38,11 +38,14 @@ def check_port(host: str, port: int) -> None:
 
 
 def _names(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
-    names = tuple(host_name(v) for v in values)
-    for value, name in zip(values, names, strict=True):
+    """The ``--allow-host`` names, lower case, without a port."""
+    names = []
+    for value in values:
+        name = host_name(value)
         if name is None:
             raise click.BadParameter(f"{value!r} is not a host name", ctx, param)
-    return names  # type: ignore[return-value]
+        names.append(name)
+    return tuple(names)
 
 
 @click.command()
