@@ -31,13 +31,34 @@ def _gap(value: Any) -> bool:
     return value is None or number(value)
 
 
-def _numbers(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
+NUMBER_TYPES = frozenset((int, float))
+GAP_TYPES = frozenset((int, float, type(None)))
+
+
+def _list_of(types: frozenset[type]) -> Callable[[Any], bool]:
+    """A check of a list of numbers (``None`` too when in ``types``), each finite; C-level
+    loops only: a panel of 2,000 points is checked in well under a millisecond."""
+
+    def check(value: Any) -> bool:
+        if not isinstance(value, list) or len(value) > MAX_ITEMS:
+            return False
+        kinds = set(map(type, value))
+        if not kinds <= types:
+            return False
+        numbers = [v for v in value if v is not None] if type(None) in kinds else value
+        # (a finite sum: all finite; else look closer, the sum may only have overflowed)
+        return math.isfinite(sum(numbers)) or all(map(math.isfinite, numbers))
+
+    return check
+
+
+def _items(check: Callable[[Any], bool]) -> Callable[[Any], bool]:
     return lambda v: isinstance(v, list) and len(v) <= MAX_ITEMS and all(map(check, v))
 
 
 def _counts(value: Any) -> bool:
     return isinstance(value, dict) and len(value) <= MAX_KEYS \
-        and all(isinstance(k, str) and number(v) for k, v in value.items())
+        and _list_of(NUMBER_TYPES)(list(value.values()))  # (JSON keys are text)
 
 
 def _marker(value: Any) -> bool:
@@ -49,7 +70,7 @@ def _span(value: Any) -> bool:
     return isinstance(value, list) and len(value) == 2 and all(map(number, value))
 
 
-XS, GAPS = _numbers(number), _numbers(_gap)
+XS, GAPS = _list_of(NUMBER_TYPES), _list_of(GAP_TYPES)
 # per shape: field -> check (None: may be absent); lines of the same length where it matters
 PANEL_DATA: dict[str, dict[str, Callable[[Any], bool]]] = {
     "categories": {"counts": _counts},
@@ -58,7 +79,7 @@ PANEL_DATA: dict[str, dict[str, Callable[[Any], bool]]] = {
     "points": {"x": GAPS, "y": GAPS},
     "values": {"edges": XS, "counts": XS},
 }
-OPTIONAL_DATA = {"markers": _numbers(_marker), "spans": _numbers(_span),
+OPTIONAL_DATA = {"markers": _items(_marker), "spans": _items(_span),
                  "status": lambda v: v is None or isinstance(v, str),
                  "timed": lambda v: isinstance(v, bool)}
 
