@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 import orjson
 
-from buzzline import __version__, cli_kafka
+from buzzline import __version__, cli_kafka, cli_types
 from buzzline.apps import APPS, get_app
 from buzzline.charts.writers import WRITERS
 from buzzline.cli_charts import charts as charts_command
@@ -20,9 +20,10 @@ from buzzline.dashboard.publisher import live_dir
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
 from buzzline.engine.session import Session, ViewOptions
-from buzzline.errors import BuzzlineError
-from buzzline.logs import configure_logging
-from buzzline.settings import Settings, load_settings
+from buzzline.envfile import read_env_file, unknown_names
+from buzzline.errors import BuzzlineError, SettingsError
+from buzzline.logs import configure_logging, escape_controls
+from buzzline.settings import Settings, env_names, load_settings
 from buzzline.sources.sample_data import write_sample_data
 from buzzline.transports import TRANSPORTS, create_transport
 
@@ -33,9 +34,18 @@ DEMO_APPS = ("basic", "json", "csv", "project")
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
     """Build the one settings object for this command and set up logging from it."""
     root = ctx.find_root().params
-    settings = load_settings(env_file=root["env_file"], log_level=root["log_level"], **overrides)
+    env_file = root["env_file"]
+    if env_file is None:  # not given: .env when there is one
+        env_file = Path(".env")
+    elif not env_file.exists():
+        raise SettingsError(f"--env-file {env_file}: no such file")
+    settings = load_settings(env_file=env_file, log_level=root["log_level"], **overrides)
     configure_logging(settings.log_level, settings.log_dir,
                       secrets=(settings.kafka_sasl_password,))
+    unknown = unknown_names(read_env_file(env_file), env_names().values()) \
+        if env_file.exists() else []
+    if unknown:
+        log.warning("%s: unknown setting(s) ignored: %s", env_file, ", ".join(unknown))
     return settings
 
 
@@ -52,8 +62,9 @@ def view_options(f: Any) -> Any:
                      default="png", show_default=True, help="Image format for --output."),
         click.option("--display", type=click.Choice(["auto", "window", "headless"]), default=None,
                      help="Window or image files [default: auto: a window if there is a display]."),
-        click.option("--fps", type=float, default=None, help="Chart frames per second [10]."),
-        click.option("--duration", type=float, default=None,
+        click.option("--fps", type=cli_types.FPS, default=None,
+                     help="Chart frames per second [10]."),
+        click.option("--duration", type=cli_types.DURATION, default=None,
                      help="Stop after SECONDS (saving the last chart)."),
         click.option("--summary-json", type=click.Path(path_type=Path),
                      help="Write the final analytics as JSON to PATH."),
@@ -70,8 +81,8 @@ def view_options(f: Any) -> Any:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="buzzline")
-@click.option("--env-file", type=click.Path(path_type=Path), default=Path(".env"),
-              show_default=True, help="Settings file (environment variables win over it).")
+@click.option("--env-file", type=click.Path(path_type=Path), default=None,
+              help="Settings file (environment variables win over it) [default: .env if any].")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"],
               case_sensitive=False), default=None, help="Log level [INFO].")
 def cli(env_file: Path, log_level: str | None) -> None:
@@ -82,7 +93,8 @@ def cli(env_file: Path, log_level: str | None) -> None:
 @click.argument("app", type=click.Choice(APPS.names()))
 @transport_option
 @click.option("--topic", help="Topic (file data/TOPIC.jsonl) [default: the app's setting].")
-@click.option("--interval", type=float, help="Seconds between messages [the app's setting].")
+@click.option("--interval", type=cli_types.INTERVAL,
+              help="Seconds between messages [the app's setting].")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after N messages.")
 @click.option("--input", "input_path", type=click.Path(path_type=Path),
               help="Input file (json: a JSON array of buzz messages; csv: timestamp,temperature).")
@@ -125,10 +137,10 @@ def produce(ctx: click.Context, app: str, transport: str | None, topic: str | No
                    "state; without one, where the group left off on Kafka, the end of a file).")
 @click.option("--reset-state", is_flag=True,
               help="Forget the saved state and positions of this app, group and topic.")
-@click.option("--checkpoint-every", type=click.FloatRange(min=0), default=None,
+@click.option("--checkpoint-every", type=cli_types.EVERY, default=None,
               help="Save state and positions every SECONDS (0: after each batch) [1].")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after reading N messages.")
-@click.option("--idle-exit", type=float, help="Stop when no message came for SECONDS.")
+@click.option("--idle-exit", type=cli_types.IDLE, help="Stop when no message came for SECONDS.")
 @click.option("--top-k", type=click.IntRange(min=0), help="Bar charts show the top K only.")
 @click.option("--line-window", type=click.IntRange(min=0), help="Line chart shows the last N.")
 @click.option("--title", help="Chart title.")
@@ -152,7 +164,7 @@ def consume(ctx: click.Context, app: str, transport: str | None, topic: str | No
                      start="beginning" if from_beginning else "committed", count=count,
                      idle_exit=idle_exit, reset_state=reset_state)
     summaries = _run_session([], [job], view, settings, title or the_app.title, app)
-    click.echo(f"{app}: {the_app.headline(summaries[0])}")
+    click.echo(escape_controls(f"{app}: {the_app.headline(summaries[0])}"))  # (names from data)
     _write_summary(view["summary_json"], summaries[0])
 
 
@@ -160,7 +172,8 @@ def consume(ctx: click.Context, app: str, transport: str | None, topic: str | No
 @transport_option
 @click.option("--count", type=click.IntRange(min=1), default=None,
               help="Buzz messages per stream [300 headless; endless in a window].")
-@click.option("--interval", type=click.FloatRange(min=0.001), default=0.015, show_default=True,
+@click.option("--interval", type=cli_types.FiniteFloat(min=0.001, max=cli_types.DAY),
+              default=0.015, show_default=True,
               help="Seconds between messages of each stream (accelerated; for full speed run "
                    "`buzzline produce APP --interval 0` in another terminal).")
 @click.option("--seed", type=int, help="Random seed for generated messages.")
@@ -210,7 +223,7 @@ def _demo(settings: Settings, count: int | None, interval: float, seed: int | No
                                     rng=random.Random(rng.random())))
     summaries = _run_session(producers, consumers, view, settings, "buzzline demo", "demo")
     for summary, job in zip(summaries, consumers, strict=True):
-        click.echo(f"{job.app.name:>8}: {job.app.headline(summary)}")
+        click.echo(escape_controls(f"{job.app.name:>8}: {job.app.headline(summary)}"))
     _write_summary(view["summary_json"], {"apps": {s["app"]: s for s in summaries}})
 
 
@@ -323,6 +336,7 @@ def dlq_show(ctx: click.Context, topic: str, transport: str | None, limit: int,
             digest = f", sha256 {letter['sha256']}" if letter.get("sha256") else ""
             cut = (f"  [truncated: {letter.get('original_bytes', 0):,} bytes{digest}, the "
                    f"first {letter.get('stored_bytes', 0):,} kept]")
-        click.echo(f"{letter['time']}  {where}  {letter['reason']}  {preview!r}{cut}")
+        click.echo(escape_controls(f"{letter['time']}  {where}  {letter['reason']}  {preview!r}"
+                                   f"{cut}"))
     if not shown:
         click.echo(f"no dead letters for {topic} ({dlq_topic(topic)} is empty)")

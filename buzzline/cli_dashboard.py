@@ -16,6 +16,8 @@ import click
 if TYPE_CHECKING:
     import uvicorn
 
+from buzzline import cli_types
+from buzzline.dashboard.guard import host_name
 from buzzline.errors import BuzzlineError
 
 log = logging.getLogger("buzzline.dashboard")
@@ -35,14 +37,29 @@ def check_port(host: str, port: int) -> None:
                                 "pick another with --port") from None
 
 
+def _names(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """The ``--allow-host`` names, lower case, without a port."""
+    names = []
+    for value in values:
+        name = host_name(value)
+        if name is None:
+            raise click.BadParameter(f"{value!r} is not a host name", ctx, param)
+        names.append(name)
+    return tuple(names)
+
+
 @click.command()
 @click.option("--port", "-p", type=click.IntRange(1, 65535), default=8050, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0: reachable from other machines).")
-@click.option("--fps", type=float, default=None,
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", callback=_names,
+              help="Also answer to this host name (repeat for more; e.g. the name other "
+                   "machines use for this one). Requests for other names are refused.")
+@click.option("--fps", type=cli_types.FPS, default=None,
               help="Frames pushed to the page per second [BUZZLINE_FPS or 10].")
 @click.pass_context
-def dashboard(ctx: click.Context, port: int, host: str, fps: float | None) -> None:
+def dashboard(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, ...],
+              fps: float | None) -> None:
     """Show the live charts of the consumers running here, in a browser.
 
     Every consumer (buzzline consume, demo, run, and the teaching commands) publishes
@@ -53,7 +70,7 @@ def dashboard(ctx: click.Context, port: int, host: str, fps: float | None) -> No
 
     settings = _settings(ctx, fps=fps)
     directory = live_dir(settings.data_dir)
-    server = dashboard_server(directory, host, port, settings.fps)
+    server = dashboard_server(directory, host, port, settings.fps, allow_hosts)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
     click.echo(f"buzzline dashboard: http://{shown}:{port}/  (reading {directory}/; "
                "Ctrl-C to stop)")
@@ -75,16 +92,18 @@ def serve_in_background(directory: Path, host: str, port: int,
     return stop
 
 
-def dashboard_server(directory: Path, host: str, port: int, fps: float) -> "uvicorn.Server":
+def dashboard_server(directory: Path, host: str, port: int, fps: float,
+                     allow_hosts: tuple[str, ...] = ()) -> "uvicorn.Server":
     """uvicorn serving the dashboard on a port checked to be free. Asked to stop, it ends the
     open event streams first (else it waits for them and cancels them with a traceback);
     SIGTERM stops it like Ctrl-C (exit 0)."""
     import uvicorn
 
+    from buzzline.dashboard.guard import HostCheck
     from buzzline.dashboard.server import create_app
 
     check_port(host, port)
-    app = create_app(directory, fps)
+    app = create_app(directory, fps, HostCheck.for_bind(host, allow_hosts))
 
     class DashboardServer(uvicorn.Server):
         close_streams = app.state.frames.close_soon

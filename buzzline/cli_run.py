@@ -12,7 +12,9 @@ from typing import Any
 
 import click
 
+from buzzline import cli_types
 from buzzline.errors import BuzzlineError, SettingsError
+from buzzline.logs import escape_controls
 from buzzline.transports import TRANSPORTS
 
 HEADLESS_COUNT = 300  # messages of an endless source when no window shows them
@@ -60,16 +62,16 @@ def load_stream(path: Path) -> Any:
 @click.option("--count", type=click.IntRange(min=1), default=None,
               help=f"Messages to send [{HEADLESS_COUNT} headless from an endless source; "
                    "endless in a window; a file source: all of it].")
-@click.option("--interval", type=click.FloatRange(min=0), default=None,
+@click.option("--interval", type=cli_types.INTERVAL, default=None,
               help="Seconds between messages [the stream's interval].")
 @click.option("--seed", type=int, help="Random seed for generated records.")
 @click.option("--output", "-o", "output_dir", type=click.Path(path_type=Path),
               help="Write the chart to DIR/<stream name>.png (headless).")
 @click.option("--display", type=click.Choice(["auto", "window", "headless"]), default=None,
               help="Window or image file [default: auto: a window if there is a display].")
-@click.option("--duration", type=float, default=None,
+@click.option("--duration", type=cli_types.DURATION, default=None,
               help="Stop after SECONDS (saving the last chart).")
-@click.option("--fps", type=float, default=None, help="Chart frames per second [10].")
+@click.option("--fps", type=cli_types.FPS, default=None, help="Chart frames per second [10].")
 @click.option("--colors", help="Chart colours, comma-separated.")
 @click.option("--summary-json", type=click.Path(path_type=Path),
               help="Write the final analytics as JSON to PATH.")
@@ -108,5 +110,5 @@ def run(ctx: click.Context, file: Path, transport: str | None, count: int | None
                                   stream.name)
     summary = summaries[0]
     summary["sent"] = producer.sent
-    click.echo(f"{stream.name}: sent {producer.sent:,}; {app.headline(summary)}")
+    click.echo(escape_controls(f"{stream.name}: sent {producer.sent:,}; {app.headline(summary)}"))
     main._write_summary(view["summary_json"], summary)

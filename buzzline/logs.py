@@ -5,6 +5,7 @@ import getpass
 import logging
 import logging.handlers
 import os
+import re
 from pathlib import Path
 
 from rich.console import Console
@@ -27,8 +28,39 @@ class ConsoleHandler(logging.Handler):
             self.handleError(record)
 
 
+# characters a terminal or an editor acts on instead of showing: C0 controls (newline and tab
+# too: a message must not forge a second log line), DEL, C1 controls (ESC sequences start with
+# one of these), the line and paragraph separators and the bidirectional marks and overrides
+CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, 0x2028, 0x2029,
+            *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+ESCAPES = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in CONTROLS} | {
+    0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+TRACEBACK_ESCAPES = {c: e for c, e in ESCAPES.items() if c != 0x0A}  # its lines stay lines
+
+
+def escape_controls(text: str, keep_newlines: bool = False) -> str:
+    """``text`` with every control character shown as an escape (ESC as ``\\x1b``)."""
+    return text.translate(TRACEBACK_ESCAPES if keep_newlines else ESCAPES)
+
+
+def _whole(word: str) -> str:
+    """A pattern of ``word`` where it is not part of a longer word (a secret inside another
+    word is not the secret; masking it there would show what the secret is)."""
+    before = r"(?<!\w)" if re.match(r"\w", word) else ""
+    after = r"(?!\w)" if re.search(r"\w$", word) else ""
+    return before + re.escape(word) + after
+
+
+def mask(text: str, secret: str) -> str:
+    """``text`` with each whole occurrence of ``secret`` as ``***`` (see ``_whole``)."""
+    return re.sub(_whole(secret), "***", text) if secret else text
+
+
 class ScrubFilter(logging.Filter):
-    """Replaces the home path with ``~``, the user name with ``USER`` and secrets with ``***``."""
+    """Replaces the home path with ``~``, the user name with ``USER`` and secrets with ``***``
+    (whole occurrences: never part of another word, never a hint of their length), and shows
+    control characters as escapes (a rejected message's bytes cannot clear the screen or set
+    the window title)."""
 
     def __init__(self, secrets: tuple[str, ...] = ()) -> None:
         super().__init__()
@@ -37,23 +69,30 @@ class ScrubFilter(logging.Filter):
             user = getpass.getuser()
         except (KeyError, OSError):
             user = os.environ.get("USER", "")
-        self.replacements: list[tuple[str, str]] = [(s, "***") for s in secrets if s]
+        self.replacements: list[tuple[re.Pattern[str], str]] = [
+            (re.compile(_whole(s)), "***") for s in sorted(set(secrets), key=len, reverse=True)
+            if s]
         if home not in ("/", ""):
-            self.replacements.append((home, "~"))
+            self.replacements.append((re.compile(re.escape(home)), "~"))
         if len(user) >= 3 and user != "root":
-            self.replacements.append((user, "USER"))
+            self.replacements.append((re.compile(_whole(user)), "USER"))
 
     def scrub(self, text: str) -> str:
         for old, new in self.replacements:
-            text = text.replace(old, new)
+            text = old.sub(new, text)
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = self.scrub(record.getMessage())
+        message = escape_controls(self.scrub(record.getMessage()))
         record.msg, record.args = message, None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = self.scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
+        if record.exc_text:
+            record.exc_text = escape_controls(self.scrub(record.exc_text), keep_newlines=True)
+        if record.stack_info:
+            record.stack_info = escape_controls(self.scrub(record.stack_info),
+                                                keep_newlines=True)
         return True
 
 

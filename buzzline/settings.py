@@ -11,15 +11,17 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from dotenv import dotenv_values
-
+from buzzline.envfile import read_env_file
 from buzzline.errors import SettingsError
+
+DAY = 86_400.0  # the longest interval, period or timeout a setting may ask for
 
 
 def _env(name: str, default: Any, minimum: float | None = None, choices: tuple = (),
-         secret: bool = False) -> Any:
+         secret: bool = False, maximum: float | None = None) -> Any:
     return field(default=default, repr=not secret,
-                 metadata={"env": name, "min": minimum, "choices": choices, "secret": secret})
+                 metadata={"env": name, "min": minimum, "max": maximum, "choices": choices,
+                           "secret": secret})
 
 
 @dataclass(frozen=True)
@@ -38,9 +40,11 @@ class Settings:
     kafka_replication_factor: int = _env("KAFKA_REPLICATION_FACTOR", 1, minimum=1)
     kafka_compression: str = _env("KAFKA_COMPRESSION", "none",
                                   choices=("none", "gzip", "snappy", "lz4", "zstd"))
-    kafka_connect_timeout: float = _env("KAFKA_CONNECT_TIMEOUT_SECONDS", 8.0, minimum=1)
+    kafka_connect_timeout: float = _env("KAFKA_CONNECT_TIMEOUT_SECONDS", 8.0, minimum=1,
+                                        maximum=DAY)
     # a consumer that died without leaving its group is replaced after this long
-    kafka_session_timeout: float = _env("KAFKA_SESSION_TIMEOUT_SECONDS", 10.0, minimum=1)
+    kafka_session_timeout: float = _env("KAFKA_SESSION_TIMEOUT_SECONDS", 10.0, minimum=1,
+                                        maximum=DAY)
     # where `buzzline kafka` keeps the broker: its install cache and its data
     kafka_cache_dir: Path = _env("BUZZLINE_KAFKA_CACHE", Path(""))
     kafka_data_dir: Path = _env("BUZZLINE_KAFKA_DATA", Path(""))
@@ -48,19 +52,22 @@ class Settings:
     basic_topic: str = _env("BASIC_TOPIC", "buzz_live")
     # buzz (JSON) app
     buzz_topic: str = _env("BUZZ_TOPIC", "buzzline_json")
-    buzz_interval_seconds: float = _env("BUZZ_INTERVAL_SECONDS", 3.0, minimum=0)
+    buzz_interval_seconds: float = _env("BUZZ_INTERVAL_SECONDS", 3.0, minimum=0,
+                                        maximum=DAY)
     buzz_consumer_group_id: str = _env("BUZZ_CONSUMER_GROUP_ID", "buzz_group")
     buzz_json_file: Path = _env("BUZZ_JSON_FILE", Path("data/buzz.json"))
     # smoker (CSV) app
     smoker_topic: str = _env("SMOKER_TOPIC", "smoker_csv")
-    smoker_interval_seconds: float = _env("SMOKER_INTERVAL_SECONDS", 5.0, minimum=0)
+    smoker_interval_seconds: float = _env("SMOKER_INTERVAL_SECONDS", 5.0, minimum=0,
+                                          maximum=DAY)
     smoker_consumer_group_id: str = _env("SMOKER_CONSUMER_GROUP_ID", "smoker_group")
     smoker_stall_threshold_f: float = _env("SMOKER_STALL_THRESHOLD_F", 0.2, minimum=0)
     smoker_rolling_window_size: int = _env("SMOKER_ROLLING_WINDOW_SIZE", 10, minimum=2)
     smoker_csv_file: Path = _env("SMOKER_CSV_FILE", Path("data/smoker_temps.csv"))
     # project app
     project_topic: str = _env("PROJECT_TOPIC", "project_json")
-    project_interval_seconds: float = _env("PROJECT_INTERVAL_SECONDS", 5.0, minimum=0)
+    project_interval_seconds: float = _env("PROJECT_INTERVAL_SECONDS", 5.0, minimum=0,
+                                           maximum=DAY)
     project_consumer_group_id: str = _env("PROJECT_CONSUMER_GROUP_ID", "project_group")
     # buzzline's own
     transport: str = _env("BUZZLINE_TRANSPORT", "file")
@@ -70,10 +77,12 @@ class Settings:
     log_level: str = _env(
         "BUZZLINE_LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")
     )
-    fps: float = _env("BUZZLINE_FPS", 10.0, minimum=0.1)
-    save_every_seconds: float = _env("BUZZLINE_SAVE_EVERY_SECONDS", 2.0, minimum=0.1)
+    fps: float = _env("BUZZLINE_FPS", 10.0, minimum=0.1, maximum=1000)
+    save_every_seconds: float = _env("BUZZLINE_SAVE_EVERY_SECONDS", 2.0, minimum=0.1,
+                                      maximum=DAY)
     # consumers save their state with their positions this often (0: after every batch)
-    checkpoint_seconds: float = _env("BUZZLINE_CHECKPOINT_SECONDS", 1.0, minimum=0)
+    checkpoint_seconds: float = _env("BUZZLINE_CHECKPOINT_SECONDS", 1.0, minimum=0,
+                                      maximum=DAY)
     top_k: int = _env("BUZZLINE_TOP_K", 0, minimum=0)
     batch_size: int = _env("BUZZLINE_BATCH_SIZE", 5, minimum=1)
     line_window: int = _env("BUZZLINE_LINE_WINDOW", 0, minimum=0)
@@ -123,6 +132,9 @@ def _check(f: Any, value: Any, where: str) -> Any:
         raise SettingsError(f"{where}={value!r} is not valid: expected a finite number")
     if minimum is not None and value < minimum:
         raise SettingsError(f"{where}={value!r} is not valid: must be at least {minimum}")
+    maximum = f.metadata.get("max")
+    if maximum is not None and value > maximum:
+        raise SettingsError(f"{where}={value!r} is not valid: must be at most {maximum:g}")
     if choices and value not in choices:
         raise SettingsError(f"{where}={value!r} is not valid: choose one of {', '.join(choices)}")
     if isinstance(value, str) and not value and f.default:
@@ -142,9 +154,8 @@ def load_settings(
 ) -> Settings:
     """Build the settings once. Precedence: overrides > environ > env_file > defaults."""
     environ = os.environ if environ is None else environ
-    from_file: dict[str, str | None] = {}
-    if env_file is not None and Path(env_file).is_file():
-        from_file = dotenv_values(env_file)
+    from_file = read_env_file(env_file) if env_file is not None and Path(env_file).exists() \
+        else {}
     values: dict[str, Any] = {}
     for f in fields(Settings):
         name = f.metadata["env"]

@@ -4,6 +4,7 @@ the rate chart) and builds the frame the page draws, for a chosen time window.""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import deque
@@ -14,8 +15,10 @@ from typing import Any
 
 import orjson
 
+from buzzline.dashboard import livefiles
 from buzzline.dashboard.records import valid
 
+log = logging.getLogger(__name__)
 HISTORY_SECONDS = 900  # the longest time window offered (15 min)
 SAMPLE_SECONDS = 1.0
 MAX_RATES = 300  # rate points per consumer in a frame
@@ -45,39 +48,54 @@ class Hub:
         self.directory, self.clock = directory, clock
         self.watched: dict[str, Watched] = {}
         self.errors = 0  # files that could not be read (mid-replace, foreign, corrupt)
+        self.bad: dict[str, tuple[int, ...]] = {}  # files set aside (logged once), their stamp
 
     def scan(self) -> bool:
         """Read the files that changed; sample the histories. True when anything changed."""
         changed = False
         seen = set()
-        paths = sorted(self.directory.glob("*.json")) if self.directory.is_dir() else []
-        for path in paths:
-            key = path.stem
+        now = self.clock()
+        for entry in livefiles.entries(self.directory):
+            key = entry.key
+            seen.add(key)
+            old = self.watched.get(key)
+            if (old is not None and old.stamp == entry.stamp) or self.bad.get(key) == entry.stamp:
+                continue
             try:
-                st = path.stat()
-                # each write replaces the file (a new inode): a rewrite within one tick of
-                # the file clock is still seen
-                stamp = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-                seen.add(key)
-                old = self.watched.get(key)
-                if old is not None and old.stamp == stamp:
-                    continue
-                record = orjson.loads(path.read_bytes())
-            except (OSError, orjson.JSONDecodeError):  # replaced or removed meanwhile
+                record = orjson.loads(livefiles.read(entry))
+                why = None if valid(record) else "not a consumer's live file of this version " \
+                    "(a field missing, of another type or out of range)"
+            except orjson.JSONDecodeError:
+                why = "not JSON"
+            except livefiles.NotALiveFile as exc:
+                why = str(exc)
+            except OSError:  # replaced or removed meanwhile: read at the next scan
                 self.errors += 1
                 continue
-            if not valid(record):  # another version, or not a consumer's file
-                self.errors += 1
+            if why is not None:
+                self._set_aside(entry, why)
                 continue
+            self.bad.pop(key, None)
+            # a clock ahead of ours (or a hand-made file) is not a consumer alive forever
+            record["updated"] = min(record["updated"], now)
             if old is None:
-                self.watched[key] = old = Watched(record, stamp)
-            old.record, old.stamp = record, stamp
+                self.watched[key] = old = Watched(record, entry.stamp)
+            old.record, old.stamp = record, entry.stamp
             changed = True
         for key in set(self.watched) - seen:
             del self.watched[key]
             changed = True
+        for key in set(self.bad) - seen:
+            del self.bad[key]
         self._sample()
         return changed
+
+    def _set_aside(self, entry: livefiles.Entry, why: str) -> None:
+        """One line per file that goes bad (not one per frame); its last good numbers stay."""
+        self.errors += 1
+        if entry.key not in self.bad:
+            log.warning("dashboard: skipping %s: %s", entry.path, why)
+        self.bad[entry.key] = entry.stamp
 
     def _sample(self) -> None:
         now = self.clock()
@@ -86,7 +104,7 @@ class Hub:
             if history and now - history[-1].at < SAMPLE_SECONDS:
                 continue
             panels = list(enumerate(record["panels"]))
-            counts = {i: dict(p["data"]["counts"]) for i, p in panels
+            counts = {i: p["data"]["counts"] for i, p in panels
                       if p.get("shape") == "categories"}
             last_x = {i: p["data"]["x"][-1] for i, p in panels
                       if p.get("shape") in ("series", "band") and p["data"]["x"]}
@@ -103,7 +121,7 @@ class Hub:
         (0: all of it)."""
         now = self.clock()
         consumers = []
-        for key in sorted(self.watched, key=lambda k: (self.watched[k].record.get("app", ""), k)):
+        for key in sorted(self.watched, key=lambda k: (self.watched[k].record.get("app") or "", k)):
             item = self.watched[key]
             state = self.state(item.record, now)
             if state != "running" and now - float(item.record.get("updated", 0)) > KEEP_SECONDS:

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from buzzline.dashboard.guard import Guard, HostCheck
 from buzzline.dashboard.hub import HISTORY_SECONDS, Hub
 
 log = logging.getLogger(__name__)
@@ -83,7 +85,8 @@ def window_of(request: Request) -> float:
     return min(max(value, 0.0), float(HISTORY_SECONDS)) if value == value else 0.0
 
 
-def create_app(directory: Path, fps: float = 10.0) -> Starlette:
+def create_app(directory: Path, fps: float = 10.0, hosts: HostCheck | None = None) -> Starlette:
+    """The app; ``hosts``: the Host names it answers to [localhost's]."""
     frames = Frames(Hub(directory), fps)
 
     async def index(request: Request) -> Response:
@@ -131,6 +134,7 @@ def create_app(directory: Path, fps: float = 10.0) -> Starlette:
         Route("/api/frame", frame),
         Route("/api/health", health),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ], lifespan=lifespan)
+    ], lifespan=lifespan, middleware=[
+        Middleware(Guard, check=hosts or HostCheck.for_bind("127.0.0.1"))])
     app.state.frames = frames
     return app

@@ -1,4 +1,9 @@
-"""Smoker temperatures: rows of a ``timestamp,temperature`` CSV, one message each, ending at EOF."""
+"""Smoker temperatures: rows of a ``timestamp,temperature`` CSV, one message each, ending at EOF.
+
+The file may start with a UTF-8 byte order mark (a spreadsheet's "CSV UTF-8"); blank lines are
+skipped; an error names the file's own line number (blank lines and quoted line breaks
+counted: the csv reader's own ``line_num``, as ``DictReader.line_num`` lags behind blank
+lines)."""
 
 import csv
 import math
@@ -8,6 +13,7 @@ from pathlib import Path
 
 from buzzline.errors import SourceError
 from buzzline.messages import SmokerReading
+from buzzline.sources.text import file_not_utf8
 
 
 def read_smoker_csv(path: Path, count: int | None = None) -> Iterator[SmokerReading]:
@@ -17,22 +23,37 @@ def read_smoker_csv(path: Path, count: int | None = None) -> Iterator[SmokerRead
 
 def _rows(path: Path) -> Iterator[SmokerReading]:
     try:
-        handle = path.open(newline="", encoding="utf-8")
+        handle = path.open(newline="", encoding="utf-8-sig")
     except FileNotFoundError:
         raise SourceError(f"CSV file not found: {path} (`buzzline data` writes a sample)") from None
+    except OSError as exc:
+        raise SourceError(f"CSV file {path} cannot be read: {exc.strerror}") from None
     with handle:
         reader = csv.DictReader(handle)
-        missing = {"timestamp", "temperature"} - set(reader.fieldnames or ())
-        if missing:
-            raise SourceError(f"CSV file {path} lacks column(s): {', '.join(sorted(missing))}")
-        for line_no, row in enumerate(reader, start=2):
-            try:
-                temperature = float(row["temperature"])
-            except (TypeError, ValueError):
-                raise SourceError(
-                    f"CSV file {path}, line {line_no}: temperature {row['temperature']!r} "
-                    "is not a number"
-                ) from None
-            if not math.isfinite(temperature):
-                raise SourceError(f"CSV file {path}, line {line_no}: temperature is not finite")
-            yield SmokerReading(timestamp=row["timestamp"], temperature=temperature)
+        try:
+            yield from _readings(path, reader)
+        except UnicodeDecodeError:  # (decoded ahead of the rows: found again in the bytes)
+            raise SourceError(f"CSV file {path}, {file_not_utf8(path)}") from None
+        except csv.Error as exc:
+            raise SourceError(f"CSV file {path}, line {reader.reader.line_num}: {exc}") from None
+        except OSError as exc:
+            raise SourceError(f"CSV file {path} cannot be read: {exc.strerror}") from None
+
+
+def _readings(path: Path, reader: csv.DictReader) -> Iterator[SmokerReading]:
+    missing = {"timestamp", "temperature"} - set(reader.fieldnames or ())
+    if missing:
+        raise SourceError(f"CSV file {path} lacks column(s): {', '.join(sorted(missing))}")
+    for row in reader:
+        where = f"CSV file {path}, line {reader.reader.line_num}"
+        raw, timestamp = row["temperature"], row["timestamp"]
+        if raw is None or timestamp is None:
+            raise SourceError(f"{where}: the row has too few values")
+        try:
+            temperature = float(raw)
+        except ValueError:
+            raise SourceError(f"{where}: temperature {raw!r} is not a number") from None
+        if not math.isfinite(temperature):
+            raise SourceError(f"{where}: temperature is not finite")
+        yield SmokerReading(timestamp=timestamp, temperature=temperature)
+

@@ -16,6 +16,7 @@ import orjson
 
 from buzzline.clock import Clock
 from buzzline.errors import SourceError
+from buzzline.sources.text import file_not_utf8
 
 Record = dict[str, Any]
 
@@ -61,12 +62,27 @@ def csv(path: str | Path, *, loop: bool = False) -> Source:
 
     def records(rng: random.Random, clock: Clock) -> Iterator[Record]:
         while True:
-            with _open(path).open(newline="", encoding="utf-8-sig") as handle:
-                yield from _csv.DictReader(handle)
+            file = _open(path)
+            with file.open(newline="", encoding="utf-8-sig") as handle:
+                yield from _csv_rows(file, _csv.DictReader(handle))
             if not loop:
                 return
 
     return Source(records, finite=not loop, describe=f"csv {path}")
+
+
+def _csv_rows(file: Path, reader: _csv.DictReader) -> Iterator[Record]:
+    """The rows of ``reader``; an error names the file's own line (blank lines counted)."""
+    try:
+        for row in reader:
+            if None in row:
+                raise SourceError(f"{file}:{reader.reader.line_num}: more values than the header's "
+                                  f"{len(reader.fieldnames or ())} columns")
+            yield row
+    except UnicodeDecodeError:  # (decoded ahead of the rows: found again in the bytes)
+        raise SourceError(f"{file}: {file_not_utf8(file)}") from None
+    except _csv.Error as exc:
+        raise SourceError(f"{file}:{reader.reader.line_num}: {exc}") from None
 
 
 def jsonl(path: str | Path, *, loop: bool = False) -> Source:

@@ -146,6 +146,9 @@
     histogram: {make: makeHistogram, update: updateHistogram},
   };
 
+  // (a name such as "constructor" is no chart kind of ours)
+  const kindOf = (p) => (Object.prototype.hasOwnProperty.call(KINDS, p.kind) ? KINDS[p.kind] : null);
+
   function makeCategories(canvas, p, indexAxis) {
     const o = p.options || {};
     const valueAxis = indexAxis === 'x' ? 'y' : 'x';
@@ -377,7 +380,7 @@
       box.dataset.kind = p.kind;
       box.append(el('h3', 'panel-title', p.title || p.kind));
       card.panelsBox.append(box);   // in the page before Chart.js measures the canvas
-      const kind = KINDS[p.kind];
+      const kind = kindOf(p);
       const entry = {sig: null, chart: null, status: null, note: null};
       if (!kind) {
         box.classList.add('unknown');
@@ -430,7 +433,7 @@
       const dataSig = JSON.stringify(p.data);
       if (dataSig === entry.sig) return;   // same data as last frame: nothing to draw
       entry.sig = dataSig;
-      KINDS[p.kind].update(entry.chart, p);
+      kindOf(p).update(entry.chart, p);
       entry.chart.update('none');
       if (entry.status) setText(entry.status, (p.data && p.data.status) || '');
     });
