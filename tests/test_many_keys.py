@@ -175,7 +175,7 @@ def test_headlines_and_the_status_line_stay_one_short_line() -> None:
     assert app.headline(few) == "3 messages (Alice 2, Bob 1)"  # as before for a few keys
     long = {"messages": 3, "author_counts": {"x" * 300: 3}, "top_authors": ["x" * 300]}
     assert len(app.headline(long)) == WIDTH and "\n" not in app.headline(long)
-    assert one_line("a\nb\x1b[2J") == "a b [2J"
+    assert one_line("a\nb\x1b[2J") == "a\\nb\\x1b[2J"  # control characters shown as escapes
     status = StatusLine(lambda: "json 1,000 msgs " + "z" * 10_000)
     assert len(status.render()) == STATUS_WIDTH and status.render().endswith("...")
 

@@ -9,6 +9,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
+from buzzline.logs import escape_controls
+
 log = logging.getLogger("buzzline.status")
 WIDTH = 120  # characters of a headline at most
 STATUS_WIDTH = 240  # ... of a status line (a few consumers' numbers side by side)
@@ -16,8 +18,8 @@ STATUS_WIDTH = 240  # ... of a status line (a few consumers' numbers side by sid
 
 def one_line(text: str, width: int = WIDTH) -> str:
     """``text`` as one printable line of at most ``width`` characters (cut with "...")."""
-    text = text[: width * 4]  # what is left out is never looked at
-    text = "".join(c if c.isprintable() else " " for c in text)
+    text = escape_controls(text[: width * 4])  # what is left out is never looked at
+    text = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
     return text if len(text) <= width else text[: width - 3].rstrip() + "..."
 
 
