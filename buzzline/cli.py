@@ -20,6 +20,7 @@ from buzzline.dashboard.publisher import live_dir
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
 from buzzline.engine.session import Session, ViewOptions
+from buzzline.engine.signals import defer_signals, ignore_signals, release_signals
 from buzzline.envfile import read_env_file, unknown_names
 from buzzline.errors import BuzzlineError, SettingsError
 from buzzline.logs import configure_logging, escape_controls
@@ -29,6 +30,8 @@ from buzzline.transports import TRANSPORTS, create_transport
 
 log = logging.getLogger("buzzline.cli")
 DEMO_APPS = ("basic", "json", "csv", "project")
+# commands that run a Session: a Ctrl-C from the start of the process stops them cleanly
+SESSION_COMMANDS = ("produce", "consume", "demo", "run")
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
@@ -85,8 +88,11 @@ def view_options(f: Any) -> Any:
               help="Settings file (environment variables win over it) [default: .env if any].")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"],
               case_sensitive=False), default=None, help="Log level [INFO].")
-def cli(env_file: Path, log_level: str | None) -> None:
+@click.pass_context
+def cli(ctx: click.Context, env_file: Path, log_level: str | None) -> None:
     """Stream messages through a file or Kafka, with live analytics and live charts."""
+    if ctx.invoked_subcommand not in SESSION_COMMANDS:
+        release_signals()  # Ctrl-C as usual; only a session turns it into a clean stop
 
 
 @cli.command()
@@ -284,6 +290,7 @@ def _write_summary(path: Path | None, summary: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Entry point: one line and exit code 2 for an error the user can fix; 0 on Ctrl-C."""
+    defer_signals()
     try:
         code = cli.main(args=argv, prog_name="buzzline", standalone_mode=False)
     except click.exceptions.Abort:
@@ -302,6 +309,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         error = exc.args[0] if exc.args else exc  # a Kafka error nothing above expected
         click.echo(f"buzzline: kafka error: {getattr(error, 'str', lambda: error)()}", err=True)
         code = 2
+    ignore_signals()
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -93,27 +93,98 @@ def test_window_consumer_stops_cleanly_on_sigterm(workdir, xvfb_display):
     assert summary["chart"]["drawn"] == [summary["author_counts"]]
 
 
-def test_ctrl_c_on_a_headless_consumer_saves_the_chart_and_exits_0(workdir):
+def _catches(pid: int, sig: int) -> bool:
+    """Whether process ``pid`` has a handler for ``sig`` (Linux: SigCgt in /proc)."""
+    try:
+        status = open(f"/proc/{pid}/status").read()  # noqa: SIM115 - read once
+    except FileNotFoundError:
+        return False
+    caught = int(re.search(r"^SigCgt:\s*([0-9a-f]+)", status, re.M).group(1), 16)
+    return bool(caught >> (sig - 1) & 1)
+
+
+def _live_messages(workdir) -> int:
+    """The messages the running consumer last published for the dashboard (0 before any)."""
+    total = 0
+    for path in (workdir / "data" / "live").glob("*.json"):
+        try:
+            total += json.loads(path.read_text())["messages"]
+        except (OSError, ValueError, KeyError):
+            continue
+    return total
+
+
+def _wait_for(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def _headless_consumer(workdir, env, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "buzzline", "consume", "basic", "--output",
+                             "out", "--summary-json", "s.json", *extra],
+                            cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
+
+
+def _check_stopped_cleanly(workdir, consumer: subprocess.Popen) -> dict:
+    _, err = consumer.communicate(timeout=120)
+    assert consumer.returncode == 0, err[-2000:]
+    assert "Traceback" not in err
+    summary = json.loads((workdir / "s.json").read_text())
+    assert summary["chart"]["drawn"] == [summary["author_counts"]]  # the last frame is saved
+    assert (workdir / "out" / "basic.png").read_bytes().startswith(b"\x89PNG")
+    return summary
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/PID/status")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_during_start_up_leaves_the_summary_and_the_chart(workdir, sig):
+    """The signal comes while the consumer is still importing and setting up (its handler that
+    remembers signals is in place, nothing else yet): no traceback, a summary, a picture."""
+    consumer = _headless_consumer(workdir, subprocess_env(workdir))
+    try:
+        _wait_for(lambda: _catches(consumer.pid, signal.SIGTERM) or consumer.poll() is not None,
+                  "the consumer's signal handler")
+        consumer.send_signal(sig)
+        summary = _check_stopped_cleanly(workdir, consumer)
+    finally:
+        consumer.kill()
+    assert summary["messages"] == 0
+
+
+def test_ctrl_c_mid_run_on_a_headless_consumer_saves_the_chart_and_exits_0(workdir):
     env = subprocess_env(workdir, BUZZ_INTERVAL_SECONDS="0.005")
     producer = subprocess.Popen([sys.executable, "-m", "buzzline", "produce", "basic"],
                                 cwd=workdir, env=env)
-    consumer = subprocess.Popen([sys.executable, "-m", "buzzline", "consume", "basic",
-                                 "--output", "out", "--summary-json", "s.json"],
-                                cwd=workdir, env=env, stderr=subprocess.PIPE, text=True)
+    consumer = _headless_consumer(workdir, env)
     try:
-        data = workdir / "data" / "buzz_live.jsonl"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (data.exists() and data.stat().st_size > 2000):
-            time.sleep(0.1)
-        time.sleep(1.0)
+        _wait_for(lambda: _live_messages(workdir) >= 20 or consumer.poll() is not None,
+                  "the consumer to count messages")
         consumer.send_signal(signal.SIGINT)  # Ctrl-C
-        _, err = consumer.communicate(timeout=60)
+        summary = _check_stopped_cleanly(workdir, consumer)
     finally:
+        consumer.kill()
         producer.send_signal(signal.SIGINT)
-        producer.wait(timeout=30)
-    assert consumer.returncode == 0 and producer.returncode == 0, err[-2000:]
-    assert "Traceback" not in err
-    summary = json.loads((workdir / "s.json").read_text())
-    assert summary["messages"] > 0
-    assert summary["chart"]["drawn"] == [summary["author_counts"]]  # the last frame is saved
-    assert (workdir / "out" / "basic.png").read_bytes().startswith(b"\x89PNG")
+        producer.wait(timeout=60)
+    assert producer.returncode == 0
+    assert summary["messages"] >= 20
+
+
+def test_ctrl_c_as_a_consumer_ends_by_itself_changes_nothing(workdir):
+    """A Ctrl-C that comes while the consumer is writing its summary after the session (it
+    stopped at --count) is too late to matter: exit 0, the whole summary."""
+    data = workdir / "data" / "buzz_live.jsonl"
+    data.parent.mkdir(parents=True)
+    data.write_text("".join(f'{{"message": "m", "author": "a{i % 3}"}}\n' for i in range(50)))
+    consumer = _headless_consumer(workdir, subprocess_env(workdir), "--from-beginning",
+                                  "--count", "50")
+    try:
+        _wait_for(lambda: (workdir / "out" / "basic.png").exists() and _live_messages(workdir)
+                  == 50 or consumer.poll() is not None, "the consumer's end")
+        consumer.send_signal(signal.SIGINT)
+        summary = _check_stopped_cleanly(workdir, consumer)
+    finally:
+        consumer.kill()
+    assert summary["messages"] == 50
+    assert summary["author_counts"] == {"a0": 17, "a1": 17, "a2": 16}

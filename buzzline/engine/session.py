@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import gc
 import logging
-import signal
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.gate import Gate
 from buzzline.engine.produce import ProduceJob
+from buzzline.engine.signals import stop_on_signals
 from buzzline.engine.status import StatusLine
 
 if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (fast `produce` start)
@@ -41,27 +40,6 @@ class ViewOptions:
     duration: float | None = None
     # publish the consumers' numbers and panels here for `buzzline dashboard` (None: don't)
     live_dir: Path | None = None
-
-
-@contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Ctrl-C and SIGTERM set ``stop`` (a second Ctrl-C interrupts at once)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum: int, frame: object) -> None:
-        if stop.is_set() and signum == signal.SIGINT:
-            raise KeyboardInterrupt
-        log.info("stopping (%s): flushing and saving", signal.Signals(signum).name)
-        stop.set()
-
-    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, old in previous.items():
-            signal.signal(sig, old)
 
 
 class Session:
