@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     position INTEGER NOT NULL,   -- the next message to read
     state BLOB NOT NULL,         -- JSON: the analytics after every message before it
     saved REAL NOT NULL,         -- unix time
+    source TEXT,                 -- JSON or NULL: the file the position is in (file_identity)
     PRIMARY KEY (transport, app, grp, topic, partition)
 )"""
 
@@ -48,6 +49,7 @@ class StateKey:
 class Checkpoint:
     position: int
     state: dict[str, Any]
+    source: dict[str, Any] | None = None  # what the position belongs to (Consumer.identity)
 
 
 class CheckpointStore:
@@ -62,6 +64,7 @@ class CheckpointStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(_SCHEMA)
+            _add_source_column(self._db)
         except sqlite3.Error as exc:
             raise BuzzlineError(f"cannot open the checkpoint file {self.path}: {exc}") from exc
 
@@ -74,14 +77,15 @@ class CheckpointStore:
         """The saved checkpoints of ``key`` (of ``partitions`` only, when given)."""
         where, args = self._where(key)
         rows = self._db.execute(
-            f"SELECT partition, position, state FROM checkpoints WHERE {where}", args).fetchall()
+            f"SELECT partition, position, state, source FROM checkpoints WHERE {where}",
+            args).fetchall()
         wanted = None if partitions is None else set(partitions)
         out = {}
-        for partition, position, state in rows:
+        for partition, position, state, source in rows:
             if wanted is not None and partition not in wanted:
                 continue
             try:
-                out[partition] = Checkpoint(position, orjson.loads(state))
+                out[partition] = Checkpoint(position, orjson.loads(state), _source(source))
             except orjson.JSONDecodeError:
                 log.warning("%s: the checkpoint of partition %d is damaged: starting it over",
                             key, partition)
@@ -93,10 +97,13 @@ class CheckpointStore:
             return
         now = time.time()
         rows = [(key.transport, key.app, key.group, key.topic, partition, cp.position,
-                 orjson.dumps(cp.state), now) for partition, cp in checkpoints.items()]
+                 orjson.dumps(cp.state), now,
+                 None if cp.source is None else orjson.dumps(cp.source).decode())
+                for partition, cp in checkpoints.items()]
         with self._transaction():
             self._db.executemany(
-                "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "INSERT OR REPLACE INTO checkpoints (transport, app, grp, topic, partition, "
+                "position, state, saved, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def clear(self, key: StateKey) -> int:
         """Forget ``key``'s checkpoints; returns how many partitions had one."""
@@ -123,6 +130,30 @@ class CheckpointStore:
 
     def close(self) -> None:
         self._db.close()
+
+
+def _add_source_column(db: sqlite3.Connection) -> None:
+    """Checkpoint files from before file identities lack the ``source`` column: add it."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(checkpoints)")}
+    if "source" in columns:
+        return
+    try:
+        db.execute("ALTER TABLE checkpoints ADD COLUMN source TEXT")
+    except sqlite3.OperationalError as exc:  # another process added it first
+        if "duplicate column" not in str(exc):
+            raise
+
+
+def _source(text: str | None) -> dict[str, Any] | None:
+    """A saved ``source`` (None if there is none or it is damaged: the position is then
+    checked as before identities, by size and line start)."""
+    if text is None:
+        return None
+    try:
+        found = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def forget_topic(data_dir: Path, transport: str, topic: str) -> None:

@@ -8,6 +8,7 @@ they never stop the consumer.
 """
 
 import logging
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ from buzzline.clock import Clock, SystemClock
 from buzzline.deadletter import DeadLetters
 from buzzline.engine.gate import Gate
 from buzzline.engine.partitions import Partitions
+from buzzline.errors import WriteFailed
 from buzzline.messages import Rejected, decode_batch
 from buzzline.settings import Settings
 from buzzline.transports.base import Batch, StartAt, Transport
@@ -75,8 +77,9 @@ class ConsumeJob:
         self._consistent = True  # false while a batch is half applied: no checkpoint then
         self._closing = False
         resume = {} if self.transport.rebalances else self.state.restore()
-        self._consumer = self.transport.consumer(self.topic, group=group, start=self.start,
-                                                 start_positions=resume or None)
+        self._consumer = self.transport.resume_consumer(
+            self.topic, group=group, start=self.start, start_positions=resume or None,
+            sources=self.state.sources or None)
         self._consumer.listener = self
         self.lag_unit = self._consumer.lag_unit
         for partition, position in self._consumer.positions().items():
@@ -106,7 +109,12 @@ class ConsumeJob:
             return {}
         held = self._consumer.positions()
         self.state.advance({p: o for p, o in held.items() if p not in self.state.positions})
-        return self.state.checkpoint(partitions)
+        try:
+            return self.state.checkpoint(partitions, self._consumer.identity())
+        except sqlite3.Error as exc:  # a full disk: "database or disk is full"
+            raise WriteFailed(f"cannot save the checkpoint in {self.settings.data_dir}: {exc}; "
+                              "the previous checkpoint is kept (a restart resumes from it)"
+                              ) from exc
 
     def run(self) -> None:
         last_message = time.monotonic()

@@ -23,6 +23,7 @@ class Partitions:
         self.parts: dict[int, Pipeline] = {}
         self.positions: dict[int, int] = {}  # partition -> next position, for those held
         self._saved: dict[int, int] = {}  # partition -> the position last checkpointed
+        self.sources: dict[int, dict] = {}  # partition -> what its loaded position belongs to
         self._jump = 0  # messages that arrived with loaded or left with dropped partitions
 
     def part(self, partition: int) -> Pipeline:
@@ -56,6 +57,8 @@ class Partitions:
             self._jump += _total(pipeline) - _total(self.parts.get(partition))
             self.parts[partition] = pipeline
             self.positions[partition] = self._saved[partition] = resume[partition] = position
+            if checkpoint.source is not None:
+                self.sources[partition] = checkpoint.source
         if resume:
             log.info("%s: resuming from the checkpoint at %s", self.key,
                      ", ".join(f"partition {p} position {o:,}" for p, o in resume.items()))
@@ -75,14 +78,17 @@ class Partitions:
         """Positions reached by a processed batch (or held before any message)."""
         self.positions.update(positions)
 
-    def checkpoint(self, partitions: Iterable[int] | None = None) -> dict[int, int]:
-        """Save the state and position of the partitions that moved since their last save;
-        returns the positions now saved (to commit to the broker)."""
+    def checkpoint(self, partitions: Iterable[int] | None = None,
+                   sources: dict[int, dict] | None = None) -> dict[int, int]:
+        """Save the state and position of the partitions that moved since their last save
+        (with ``sources``: what each position belongs to); returns the positions now saved
+        (to commit to the broker)."""
         wanted = self.positions.keys() if partitions is None else partitions
         changed = {p: self.positions[p] for p in wanted
                    if p in self.positions and self._saved.get(p) != self.positions[p]}
         if self.store is not None and changed:
-            self.store.save(self.key, {p: Checkpoint(position, self.part(p).state())
+            found = sources or {}
+            self.store.save(self.key, {p: Checkpoint(position, self.part(p).state(), found.get(p))
                                        for p, position in changed.items()})
         self._saved.update(changed)
         return {p: self.positions[p] for p in wanted if p in self.positions}

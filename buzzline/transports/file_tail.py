@@ -7,7 +7,13 @@ end of the first rotated file, the file in between is not read.
 
 A line longer than ``max_line_bytes`` is never held whole: it is skipped in chunks, and the
 batch whose positions move past it carries its first ``OVERSIZED_HEAD_BYTES`` and its full
-length in ``Batch.oversized`` (in file order), for the consumer to dead-letter."""
+length in ``Batch.oversized`` (in file order), for the consumer to dead-letter.
+
+A saved position is used only in the file it was saved in (``file_identity``): ``identity()``
+describes that file for the checkpoint, and ``sources`` gives it back on resume. While it
+runs, the consumer checks with every chunk it reads that the file still begins with the
+bytes it began with, so a file truncated and refilled past the position in between two looks
+is read again from 0, like a truncation, instead of from the middle of a line."""
 
 import logging
 import os
@@ -16,6 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from buzzline.transports.base import Batch, Consumer, StartAt
+from buzzline.transports.file_identity import (
+    HEAD_BYTES,
+    FileIdentity,
+    begins_with,
+    identify,
+    plan_resume,
+    read_head,
+)
 
 try:
     import fcntl
@@ -42,6 +56,7 @@ class FileConsumer(Consumer):
         group: str,
         start: StartAt,
         start_positions: dict[int, int] | None,
+        sources: dict[int, dict] | None = None,
     ) -> None:
         self.path, self.group = path, group
         self._interval = transport.poll_interval
@@ -50,6 +65,8 @@ class FileConsumer(Consumer):
         self.oversized_lines = 0  # lines over the limit seen so far (counted when found)
         self._fd: int | None = None
         self._id: tuple[int, int] = (0, 0)  # (device, inode) of the open handle
+        self._first = b""  # its first HEAD_BYTES bytes (fewer while it is shorter), as checked
+        self._quiet_switch = False  # the next switch to the new file was logged already
         self._waiting_logged = self._closed = False
         self._passed: list[tuple[bytes, int]] = []  # the oversized lines passed in this _take
         self._reset(0)
@@ -62,10 +79,16 @@ class FileConsumer(Consumer):
                             "when it appears", wanted, path)
             return
         size = os.fstat(self._fd).st_size
-        if wanted is not None and wanted > size:
-            log.warning("saved position %d is past the end of %s (%d bytes): it was truncated; "
-                        "reading from 0", wanted, path, size)
-            wanted = 0
+        if wanted:  # a saved position: in the file it was saved in, at a line start
+            saved = FileIdentity.from_json((sources or {}).get(0))
+            fd, wanted, why = plan_resume(path, self._fd, wanted, saved)
+            if why is not None:
+                log.warning("%s", why)
+            if fd != self._fd:  # the rotated file, to finish first (no second log line)
+                self._close_fd()
+                self._fd, self._quiet_switch = fd, True
+                st = os.fstat(fd)
+                self._id, self._first = (st.st_dev, st.st_ino), read_head(fd)
         elif wanted is None and start in ("end", "committed"):  # no stored positions yet
             wanted = self._last_line_end(size)
         if wanted is None or wanted >= 0:
@@ -97,7 +120,7 @@ class FileConsumer(Consumer):
         except FileNotFoundError:
             return False
         st = os.fstat(self._fd)
-        self._id = (st.st_dev, st.st_ino)
+        self._id, self._first = (st.st_dev, st.st_ino), read_head(self._fd)
         return True
 
     def _close_fd(self) -> None:
@@ -129,6 +152,11 @@ class FileConsumer(Consumer):
         chunk = os.read(self._fd, self._chunk)
         if not chunk:
             return False
+        if not self._same_start():
+            log.warning("%s was truncated and refilled past byte %d; reading it from 0",
+                        self.path, self._read_pos)
+            self._reset(0)
+            return True
         self._read_pos += len(chunk)
         if self._discard is not None:
             i = chunk.find(b"\n")
@@ -164,6 +192,15 @@ class FileConsumer(Consumer):
             self._discard, self._tail = len(self._tail), b""
         return True
 
+    def _same_start(self) -> bool:
+        """True if the open file still begins as it did (a 4 KiB read: cheap per chunk)."""
+        now = read_head(self._fd)
+        if not now.startswith(self._first):
+            self._first = now
+            return False
+        self._first = now
+        return True
+
     def _at_eof(self) -> bool:
         """Handle truncation, rotation and deletion at end of data. True: go on reading."""
         st = os.fstat(self._fd)
@@ -171,12 +208,14 @@ class FileConsumer(Consumer):
             log.warning("%s was truncated (%d < %d bytes); reading from 0",
                         self.path, st.st_size, self._read_pos)
             self._reset(0)
+            self._first = read_head(self._fd)
             return True
         try:
             now = os.stat(self.path)
         except FileNotFoundError:
             now = None
-        if now is not None and (now.st_dev, now.st_ino) == self._id:
+        if (now is not None and (now.st_dev, now.st_ino) == self._id
+                and (now.st_ino or begins_with(self.path, self._first, self._read_pos))):
             return False
         if self._settled_size() > self._read_pos:
             return True  # finish the old file's complete lines first
@@ -186,7 +225,9 @@ class FileConsumer(Consumer):
             log.warning("%s vanished; waiting for it to reappear", self.path)
             self._waiting_logged = True
             return False
-        log.warning("%s was replaced (rotated); reading the new file from 0", self.path)
+        if not self._quiet_switch:
+            log.warning("%s was replaced (rotated); reading the new file from 0", self.path)
+        self._quiet_switch = False
         return self._open()
 
     def _settled_size(self) -> int:
@@ -251,6 +292,12 @@ class FileConsumer(Consumer):
         if self._fd is None:
             return None
         return {0: max(0, os.fstat(self._fd).st_size - self._pos)}
+
+    def identity(self) -> dict[int, dict] | None:
+        """The file the position is in (device, inode, size, a hash of its first bytes)."""
+        if self._fd is None:
+            return None
+        return {0: identify(self._fd, self._first[:HEAD_BYTES]).to_json()}
 
     def positions(self) -> dict[int, int]:
         """Where the next message starts: below a saved start position when that could not be
