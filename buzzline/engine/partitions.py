@@ -24,6 +24,7 @@ class Partitions:
         self.positions: dict[int, int] = {}  # partition -> next position, for those held
         self._saved: dict[int, int] = {}  # partition -> the position last checkpointed
         self.sources: dict[int, dict] = {}  # partition -> what its loaded position belongs to
+        self._saved_source: dict[int, dict | None] = {}  # ... and the last saved one (_same)
         self._jump = 0  # messages that arrived with loaded or left with dropped partitions
 
     def part(self, partition: int) -> Pipeline:
@@ -59,6 +60,7 @@ class Partitions:
             self.positions[partition] = self._saved[partition] = resume[partition] = position
             if checkpoint.source is not None:
                 self.sources[partition] = checkpoint.source
+            self._saved_source[partition] = _same(checkpoint.source)
         if resume:
             log.info("%s: resuming from the checkpoint at %s", self.key,
                      ", ".join(f"partition {p} position {o:,}" for p, o in resume.items()))
@@ -73,6 +75,7 @@ class Partitions:
             self._jump -= _total(self.parts.pop(partition, None))
             self.positions.pop(partition, None)
             self._saved.pop(partition, None)
+            self._saved_source.pop(partition, None)
 
     def advance(self, positions: dict[int, int]) -> None:
         """Positions reached by a processed batch (or held before any message)."""
@@ -84,13 +87,16 @@ class Partitions:
         (with ``sources``: what each position belongs to); returns the positions now saved
         (to commit to the broker)."""
         wanted = self.positions.keys() if partitions is None else partitions
+        found = sources or {}
+        # a position that stayed while its file changed (0 in a new file) is saved again
         changed = {p: self.positions[p] for p in wanted
-                   if p in self.positions and self._saved.get(p) != self.positions[p]}
+                   if p in self.positions and (self._saved.get(p) != self.positions[p] or
+                                               self._saved_source.get(p) != _same(found.get(p)))}
         if self.store is not None and changed:
-            found = sources or {}
             self.store.save(self.key, {p: Checkpoint(position, self.part(p).state(), found.get(p))
                                        for p, position in changed.items()})
         self._saved.update(changed)
+        self._saved_source.update((p, _same(found.get(p))) for p in changed)
         return {p: self.positions[p] for p in wanted if p in self.positions}
 
     def combine(self) -> None:
@@ -100,6 +106,11 @@ class Partitions:
             totals.rebase(self._jump)
             self._jump = 0
         self.view.combine([self.parts[p] for p in sorted(self.parts)])
+
+
+def _same(source: dict | None) -> dict | None:
+    """What tells one file from another in a source (its size grows without changing it)."""
+    return None if source is None else {k: v for k, v in source.items() if k != "size"}
 
 
 def _total(pipeline: Pipeline | None) -> int:

@@ -141,22 +141,26 @@ def find_moved(path: Path, saved: FileIdentity, position: int) -> tuple[int, Pat
     return None
 
 
-def plan_resume(path: Path, fd: int, position: int,
-                saved: FileIdentity | None) -> tuple[int, int, str | None]:
-    """Where a consumer resumes a saved ``position`` (> 0) of ``path``, open as ``fd``:
-    (the descriptor to read: ``fd`` or the rotated file's, the position in it, the warning to
-    log or None). A position that does not fit its file, or is not at the start of a line,
-    starts over from 0 (the engine then starts the state over too)."""
-    if saved is not None and not is_same(saved, fd, position):
+def plan_resume(path: Path, fd: int | None, position: int,
+                saved: FileIdentity | None) -> tuple[int | None, int, str | None]:
+    """Where a consumer resumes a saved ``position`` of ``path`` (open as ``fd``, None if it
+    does not exist): (the descriptor to read: ``fd`` or the rotated file's, the position in
+    it, the warning to log or None). A position that does not fit its file, or is not at the
+    start of a line, starts over from 0 (the engine then starts the state over too)."""
+    if saved is not None and (fd is None or not is_same(saved, fd, position)):
         moved = find_moved(path, saved, position)
         if moved is not None and at_line_start(moved[0], position):
             return moved[0], position, (
                 f"{path} was rotated while the consumer was stopped: finishing {moved[1].name} "
-                f"from byte {position:,}, then reading the new {path.name} from 0")
+                f"from byte {position:,}, then the new {path.name} from 0")
         if moved is not None:
             os.close(moved[0])
-        return fd, 0, (f"{path} is not the file the saved position {position:,} belongs to "
-                       "(replaced, truncated or refilled since): reading it from 0")
+        if fd is not None and position > 0:
+            return fd, 0, (f"{path} is not the file the saved position {position:,} belongs "
+                           "to (replaced, truncated or refilled since): reading it from 0")
+    if fd is None:
+        return None, 0, (f"saved position {position} but {path} does not exist; reading it "
+                         "from 0 when it appears") if position > 0 else None
     size = os.fstat(fd).st_size
     if position > size:
         return fd, 0, (f"saved position {position} is past the end of {path} ({size} bytes): "

@@ -71,15 +71,8 @@ class FileConsumer(Consumer):
         self._passed: list[tuple[bytes, int]] = []  # the oversized lines passed in this _take
         self._reset(0)
         wanted = (start_positions or {}).get(0)
-        if not self._open():
-            log.info("waiting for %s to appear", path)
-            self._waiting_logged = True
-            if wanted:
-                log.warning("saved position %d but %s does not exist; reading it from 0 "
-                            "when it appears", wanted, path)
-            return
-        size = os.fstat(self._fd).st_size
-        if wanted:  # a saved position: in the file it was saved in, at a line start
+        self._open()
+        if wanted is not None:  # a saved position: in the file it was saved in, at a line start
             saved = FileIdentity.from_json((sources or {}).get(0))
             fd, wanted, why = plan_resume(path, self._fd, wanted, saved)
             if why is not None:
@@ -89,7 +82,12 @@ class FileConsumer(Consumer):
                 self._fd, self._quiet_switch = fd, True
                 st = os.fstat(fd)
                 self._id, self._first = (st.st_dev, st.st_ino), read_head(fd)
-        elif wanted is None and start in ("end", "committed"):  # no stored positions yet
+        if self._fd is None:
+            log.info("waiting for %s to appear", path)
+            self._waiting_logged = True
+            return
+        size = os.fstat(self._fd).st_size
+        if wanted is None and start in ("end", "committed"):  # no stored positions yet
             wanted = self._last_line_end(size)
         if wanted is None or wanted >= 0:
             self._reset(wanted or 0)
@@ -221,13 +219,14 @@ class FileConsumer(Consumer):
             return True  # finish the old file's complete lines first
         self._close_fd()
         self._reset(0)
+        quiet, self._quiet_switch = self._quiet_switch, False
         if now is None:
-            log.warning("%s vanished; waiting for it to reappear", self.path)
+            if not quiet:
+                log.warning("%s vanished; waiting for it to reappear", self.path)
             self._waiting_logged = True
             return False
-        if not self._quiet_switch:
+        if not quiet:
             log.warning("%s was replaced (rotated); reading the new file from 0", self.path)
-        self._quiet_switch = False
         return self._open()
 
     def _settled_size(self) -> int:
