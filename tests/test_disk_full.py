@@ -6,13 +6,16 @@ Real write failures, no mocks: a process whose file size limit (``RLIMIT_FSIZE``
 ``/dev/full`` (``ENOSPC``); and, where this process may mount one (root), a small tmpfs that
 fills up for real."""
 
+import fcntl
 import json
+import os
 import resource
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import orjson
 import pytest
 
 from buzzline.checkpoints import FILE_NAME
+from buzzline.transports.file import FileTransport
 from tests.conftest import run_buzzline, subprocess_env
 
 TOPIC = "t"
@@ -184,3 +188,39 @@ def test_a_log_file_on_a_full_disk_is_one_line(workdir: Path) -> None:
     assert "Traceback" not in done.stderr and "Logging error" not in done.stderr, done.stderr
     assert done.stderr.count("cannot write the log file buzzline.log") == 1
     assert whole_lines(workdir / "data" / f"{TOPIC}.jsonl") == 500
+
+
+def test_a_consumer_never_reads_a_write_that_is_rolled_back(tmp_path: Path) -> None:
+    """A producer holds its lock while it writes and while it cuts a failed write back: a
+    consumer reads only what is there with no producer writing, so it never counts lines that
+    vanish, nor resumes in the middle of the next producer's lines."""
+    t = FileTransport(tmp_path / "data", poll_interval=0.001)
+    with t.producer(TOPIC) as producer:
+        producer.send(b'{"kept":1}')
+    path = t.path(TOPIC)
+    with t.consumer(TOPIC, group="g", start="beginning") as consumer:
+        assert consumer.poll(timeout=1).values == [b'{"kept":1}']
+        size = path.stat().st_size
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+        got: list[bytes] = []
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # a producer writing...
+            os.write(fd, b"".join(b'{"torn":%d}\n' % i for i in range(10)) + b'{"to')
+            reader = threading.Thread(target=lambda: got.extend(consumer.poll(timeout=0).values))
+            reader.start()
+            reader.join(timeout=0.5)  # (a consumer that does not wait for the lock is done)
+            os.ftruncate(fd, size)  # ... whose write failed: cut back
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        reader.join(timeout=10)
+        assert got == []
+        with t.producer(TOPIC) as producer:
+            for i in range(20):
+                producer.send(b'{"next":%d}' % i)
+        values = []
+        while len(values) < 20:
+            batch = consumer.poll(timeout=1)
+            assert batch.values, values
+            values += batch.values
+        assert values == [b'{"next":%d}' % i for i in range(20)]

@@ -147,7 +147,10 @@ class FileConsumer(Consumer):
 
     def _read(self) -> bool:
         """Read one chunk into the line buffer (only when _lines is used up). False at EOF."""
-        chunk = os.read(self._fd, self._chunk)
+        want = self._chunk
+        if fcntl is not None:  # only what no producer is writing: a failed write is cut back
+            want = min(want, self._settled_size() - self._read_pos)
+        chunk = os.read(self._fd, want) if want > 0 else b""
         if not chunk:
             return False
         if not self._same_start():
