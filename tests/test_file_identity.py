@@ -371,6 +371,6 @@ class FileOperations(RuleBasedStateMachine):
 
 
 FileOperations.TestCase.settings = settings(
-    max_examples=60 if IN_CI else 30, stateful_step_count=12, deadline=None,
+    max_examples=40 if IN_CI else 25, stateful_step_count=12, deadline=None,
     suppress_health_check=[HealthCheck.too_slow])
 test_file_operations_while_the_consumer_is_down = FileOperations.TestCase

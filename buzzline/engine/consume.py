@@ -107,10 +107,12 @@ class ConsumeJob:
         """Save state and positions (only between whole batches); returns what is saved."""
         if not self._consistent:
             return {}
-        held = self._consumer.positions()
+        held, sources = self._consumer.positions(), self._consumer.identity()
+        if sources is not None:  # a file: it may have moved on to another with no message
+            self.state.advance({p: held[p] for p in sources if p in held})
         self.state.advance({p: o for p, o in held.items() if p not in self.state.positions})
         try:
-            return self.state.checkpoint(partitions, self._consumer.identity())
+            return self.state.checkpoint(partitions, sources)
         except sqlite3.Error as exc:  # a full disk: "database or disk is full"
             raise WriteFailed(f"cannot save the checkpoint in {self.settings.data_dir}: {exc}; "
                               "the previous checkpoint is kept (a restart resumes from it)"

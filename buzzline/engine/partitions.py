@@ -82,7 +82,7 @@ class Partitions:
         self.positions.update(positions)
 
     def checkpoint(self, partitions: Iterable[int] | None = None,
-                   sources: dict[int, dict] | None = None) -> dict[int, int]:
+                   sources: dict[int, dict | None] | None = None) -> dict[int, int]:
         """Save the state and position of the partitions that moved since their last save
         (with ``sources``: what each position belongs to); returns the positions now saved
         (to commit to the broker)."""

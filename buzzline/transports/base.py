@@ -108,10 +108,11 @@ class Consumer(ABC):
         consumer holds and where it is known (before the first message too)."""
         return {}
 
-    def identity(self) -> dict[int, dict] | None:
-        """partition -> what its position belongs to (a file: device, inode, size and a hash
-        of its first bytes), saved with the position and given back to
-        ``Transport.resume_consumer``; None where positions need no such check (Kafka)."""
+    def identity(self) -> dict[int, dict | None] | None:
+        """partition -> what its position (``positions()``, now) belongs to (a file: device,
+        inode, size and a hash of its first bytes; None: no file yet), saved with that
+        position and given back to ``Transport.resume_consumer``; None where positions need no
+        such check (Kafka)."""
         return None
 
     def batches(self, max_messages: int = 10_000, timeout: float = 0.1) -> Iterator[Batch]:

@@ -295,10 +295,11 @@ class FileConsumer(Consumer):
             return None
         return {0: max(0, os.fstat(self._fd).st_size - self._pos)}
 
-    def identity(self) -> dict[int, dict] | None:
-        """The file the position is in (device, inode, size, a hash of its first bytes)."""
+    def identity(self) -> dict[int, dict | None]:
+        """The file the position is in (device, inode, size, a hash of its first bytes), None
+        while there is none (waiting for it: the position is then 0)."""
         if self._fd is None:
-            return None
+            return {0: None}
         return {0: identify(self._fd, self._first[:HEAD_BYTES]).to_json()}
 
     def positions(self) -> dict[int, int]:
