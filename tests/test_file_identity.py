@@ -189,6 +189,16 @@ def test_a_running_consumer_sees_a_truncate_and_refill_past_its_offset(
     assert sum("truncated and refilled" in r.getMessage() for r in caplog.records) == 1
 
 
+def test_reads_smaller_than_the_fingerprint_are_not_a_refill(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    t = FileTransport(tmp_path / "data", poll_interval=0.001, chunk_bytes=7)
+    write(t, lines("a", 2000))
+    with t.consumer(TOPIC, group="g", start="beginning") as c:
+        assert drain(c, 2000) == lines("a", 2000)
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
 def test_a_position_not_at_a_line_start_reads_from_0(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -81,7 +81,7 @@ class FileConsumer(Consumer):
                 self._close_fd()
                 self._fd, self._quiet_switch = fd, True
                 st = os.fstat(fd)
-                self._id, self._first = (st.st_dev, st.st_ino), read_head(fd)
+                self._id, self._first = (st.st_dev, st.st_ino), self._settled_head()
         if self._fd is None:
             log.info("waiting for %s to appear", path)
             self._waiting_logged = True
@@ -118,7 +118,7 @@ class FileConsumer(Consumer):
         except FileNotFoundError:
             return False
         st = os.fstat(self._fd)
-        self._id, self._first = (st.st_dev, st.st_ino), read_head(self._fd)
+        self._id, self._first = (st.st_dev, st.st_ino), self._settled_head()
         return True
 
     def _close_fd(self) -> None:
@@ -153,7 +153,7 @@ class FileConsumer(Consumer):
         chunk = os.read(self._fd, want) if want > 0 else b""
         if not chunk:
             return False
-        if not self._same_start():
+        if not self._same_start(self._read_pos + len(chunk)):
             log.warning("%s was truncated and refilled past byte %d; reading it from 0",
                         self.path, self._read_pos)
             self._reset(0)
@@ -193,14 +193,16 @@ class FileConsumer(Consumer):
             self._discard, self._tail = len(self._tail), b""
         return True
 
-    def _same_start(self) -> bool:
-        """True if the open file still begins as it did (a 4 KiB read: cheap per chunk)."""
-        now = read_head(self._fd)
-        if not now.startswith(self._first):
-            self._first = now
-            return False
+    def _same_start(self, settled: int) -> bool:
+        """True if the open file still begins as it did (a 4 KiB read: cheap per chunk);
+        ``settled``: where no producer is writing (a write rolled back is not remembered)."""
+        now = read_head(self._fd, max(len(self._first), min(HEAD_BYTES, settled)))
+        same = now.startswith(self._first)
         self._first = now
-        return True
+        return same
+
+    def _settled_head(self) -> bytes:
+        return read_head(self._fd, min(HEAD_BYTES, self._settled_size()))
 
     def _at_eof(self) -> bool:
         """Handle truncation, rotation and deletion at end of data. True: go on reading."""
@@ -209,7 +211,7 @@ class FileConsumer(Consumer):
             log.warning("%s was truncated (%d < %d bytes); reading from 0",
                         self.path, st.st_size, self._read_pos)
             self._reset(0)
-            self._first = read_head(self._fd)
+            self._first = self._settled_head()
             return True
         try:
             now = os.stat(self.path)
