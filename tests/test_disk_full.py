@@ -6,6 +6,7 @@ Real write failures, no mocks: a process whose file size limit (``RLIMIT_FSIZE``
 ``/dev/full`` (``ENOSPC``); and, where this process may mount one (root), a small tmpfs that
 fills up for real."""
 
+import errno
 import fcntl
 import json
 import os
@@ -16,6 +17,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -132,13 +134,16 @@ def test_producer_on_a_full_disk_rolls_back_to_whole_lines(
 
 
 def _saved_messages(workdir: Path) -> int:
-    db = sqlite3.connect(workdir / "data" / FILE_NAME)
+    """Messages in the checkpoint (0 before the first), which must be intact."""
+    db = sqlite3.connect(workdir / "data" / FILE_NAME, timeout=30)
     try:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        (state,) = db.execute("SELECT state FROM checkpoints WHERE topic = ?", (TOPIC,)).fetchone()
+        row = db.execute("SELECT state FROM checkpoints WHERE topic = ?", (TOPIC,)).fetchone()
+    except sqlite3.OperationalError:  # no table yet
+        return 0
     finally:
         db.close()
-    return orjson.loads(state)["totals"]["messages"]
+    return 0 if row is None else orjson.loads(row[0])["totals"]["messages"]
 
 
 def test_a_checkpoint_that_cannot_be_saved_stops_the_consumer_and_keeps_the_last(
@@ -224,3 +229,59 @@ def test_a_consumer_never_reads_a_write_that_is_rolled_back(tmp_path: Path) -> N
             assert batch.values, values
             values += batch.values
         assert values == [b'{"next":%d}' % i for i in range(20)]
+
+
+def _fill(disk: Path) -> None:
+    """Write to ``disk`` until it is full."""
+    block = b"\0" * 4096
+    with open(disk / "filler", "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(block)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC, exc
+
+
+def test_a_checkpoint_on_a_disk_that_fills_up(workdir: Path, small_disk: Path) -> None:
+    """The checkpoint file on a small disk (the topic elsewhere), full while the consumer
+    runs: "database or disk is full", one line, exit code 1, and a restart counts exactly."""
+    data = workdir / "data"
+    data.mkdir()
+    (data / FILE_NAME).symlink_to(small_disk / FILE_NAME)  # SQLite keeps its journal there too
+    done = run_buzzline(produce_args(1_000, seed=1), workdir)
+    assert done.returncode == 0, done.stderr
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "buzzline", "consume", "basic", "--topic", TOPIC, "--no-chart",
+         "--from-beginning", "--checkpoint-every", "0", "--idle-exit", "30"],
+        cwd=workdir, env=subprocess_env(workdir), stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (small_disk / FILE_NAME).exists() or _saved_messages(workdir) < 1_000:
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr
+            time.sleep(0.05)
+        _fill(small_disk)
+        produced = 1_000
+        while proc.poll() is None and produced < 200_000:  # until a save fails
+            done = run_buzzline(produce_args(5_000, seed=produced), workdir)
+            assert done.returncode == 0, done.stderr
+            produced += 5_000
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    one_error_line(subprocess.CompletedProcess([], proc.returncode, "", err), 1,
+                   "cannot save the checkpoint")
+    assert "database or disk is full" in err
+    (small_disk / "filler").unlink()
+    saved = _saved_messages(workdir)
+    assert 1_000 <= saved < produced
+    summary = workdir / "summary.json"
+    done = run_buzzline(["consume", "basic", "--topic", TOPIC, "--no-chart", "--count",
+                         str(produced - saved), "--idle-exit", "20", "--summary-json",
+                         str(summary)], workdir)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(summary.read_text())
+    assert result["messages"] == produced
+    assert result["positions"] == {"0": (data / f"{TOPIC}.jsonl").stat().st_size}
