@@ -107,7 +107,6 @@ class FileProducer(Producer):
         self._buf: bytearray | None = bytearray()  # None once closed
         self._fd = -1
         self._id: tuple[int, int] = (0, 0)  # (device, inode) of the open file
-        self.written = 0  # messages written so far
         self._open()
 
     def _open(self) -> None:
@@ -171,7 +170,6 @@ class FileProducer(Producer):
         except WriteFailed:
             buf.clear()  # reported as not written; close() must not try them again
             raise
-        self.written += buf.count(b"\n")
         buf.clear()
 
     def _write(self, fd: int, buf: bytearray) -> None:
@@ -188,10 +186,8 @@ class FileProducer(Producer):
             except OSError as undo:
                 log.error("cannot cut %s back to its last whole line: %s", self.path, undo)
             lost = buf.count(b"\n")
-            raise WriteFailed(
-                f"cannot write to {self.path}: {exc.strerror or exc}; {lost:,} messages not "
-                f"written ({self.written:,} written before); the file ends with whole "
-                "lines") from exc
+            raise WriteFailed(f"cannot write to {self.path}: {exc.strerror or exc}; {lost:,} "
+                              "messages not written; the file ends with whole lines") from exc
 
     def close(self) -> None:
         if self._buf is None:
