@@ -5,6 +5,7 @@ truncated and refilled while the consumer was stopped, ``--reset-topic`` while i
 rotation while it was stopped), the same cases in process, and a hypothesis state machine of
 file operations while the consumer is down, against what a user would expect counted."""
 
+import fcntl
 import itertools
 import json
 import os
@@ -115,6 +116,28 @@ def _wait_for(workdir: Path, proc: subprocess.Popen, messages: int) -> None:
         time.sleep(0.05)
 
 
+def _stop_outside_its_lock(proc: subprocess.Popen, path: Path) -> None:
+    """SIGSTOP the consumer at a moment it holds no lock on ``path`` (stopped inside the few
+    microseconds it holds a shared one, it would hold up the producer until SIGCONT)."""
+    deadline = time.monotonic() + 30
+    while True:
+        proc.send_signal(signal.SIGSTOP)
+        while Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
+            assert time.monotonic() < deadline, "the consumer does not stop"
+            time.sleep(0.001)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return
+        except BlockingIOError:
+            proc.send_signal(signal.SIGCONT)
+            assert time.monotonic() < deadline, "the consumer keeps its lock"
+        finally:
+            os.close(fd)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_reset_topic_while_a_consumer_tails(workdir: Path) -> None:
     """Each ``--reset-topic`` run writes more than the last, while the consumer is stopped
     (SIGSTOP: busy elsewhere), so the refill passes its offset before it looks again."""
@@ -128,7 +151,7 @@ def test_reset_topic_while_a_consumer_tails(workdir: Path) -> None:
         total = 0
         for run, count in enumerate((10_000, 20_000, 32_000)):
             if run:
-                proc.send_signal(signal.SIGSTOP)
+                _stop_outside_its_lock(proc, topic_file(workdir))
             try:
                 produce(workdir, count, run, "--reset-topic")
             finally:

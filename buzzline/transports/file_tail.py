@@ -109,6 +109,7 @@ class FileConsumer(Consumer):
         self._discard: int | None = None  # bytes skipped so far of an oversized partial line
         self._head: bytearray | None = None  # ... and its first bytes (None: not reported)
         self._pos = self._end = self._read_pos = offset  # next message / after _lines / next read
+        self._settled = offset  # the file holds no write under way before this (_settle)
         if self._fd is not None:
             os.lseek(self._fd, offset, os.SEEK_SET)
 
@@ -149,7 +150,9 @@ class FileConsumer(Consumer):
         """Read one chunk into the line buffer (only when _lines is used up). False at EOF."""
         want = self._chunk
         if fcntl is not None:  # only what no producer is writing: a failed write is cut back
-            want = min(want, self._settled_size() - self._read_pos)
+            if self._read_pos >= self._settled:
+                self._settle(block=False)
+            want = min(want, self._settled - self._read_pos)
         chunk = os.read(self._fd, want) if want > 0 else b""
         if not chunk:
             return False
@@ -202,7 +205,7 @@ class FileConsumer(Consumer):
         return same
 
     def _settled_head(self) -> bytes:
-        return read_head(self._fd, min(HEAD_BYTES, self._settled_size()))
+        return read_head(self._fd, min(HEAD_BYTES, self._settle(block=False)))
 
     def _at_eof(self) -> bool:
         """Handle truncation, rotation and deletion at end of data. True: go on reading."""
@@ -220,7 +223,7 @@ class FileConsumer(Consumer):
         if (now is not None and (now.st_dev, now.st_ino) == self._id
                 and (now.st_ino or begins_with(self.path, self._first, self._read_pos))):
             return False
-        if self._settled_size() > self._read_pos:
+        if self._settle(block=True) > self._read_pos:
             return True  # finish the old file's complete lines first
         self._close_fd()
         self._reset(0)
@@ -234,17 +237,26 @@ class FileConsumer(Consumer):
             log.warning("%s was replaced (rotated); reading the new file from 0", self.path)
         return self._open()
 
-    def _settled_size(self) -> int:
-        """The size of the open file once no producer is writing to it: a producer checks
-        under its lock that the path still names its file, so after a rotation the lines it
-        is writing land before this returns, and later ones go to the new file."""
+    def _settle(self, block: bool) -> int:
+        """The size of the open file with no producer writing to it (under a shared lock;
+        producers write and roll a failed write back under their exclusive one), kept as
+        ``_settled``: bytes before it never change. Without ``block``, if a producer is
+        writing right now, what was settled before (a producer stopped mid-write never
+        stops a consumer). After a rotation (``block``): a producer checks under its lock
+        that the path still names its file, so the lines it is writing land before this
+        returns, and later ones go to the new file."""
         if fcntl is None:
-            return os.fstat(self._fd).st_size
-        fcntl.flock(self._fd, fcntl.LOCK_SH)
+            self._settled = os.fstat(self._fd).st_size
+            return self._settled
         try:
-            return os.fstat(self._fd).st_size
+            fcntl.flock(self._fd, fcntl.LOCK_SH if block else fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return self._settled
+        try:
+            self._settled = os.fstat(self._fd).st_size
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+        return self._settled
 
     def _take(self, max_messages: int) -> tuple[list[bytes], list[tuple[bytes, int]], bool]:
         """Up to ``max_messages`` lines and oversized lines (together), and whether the file
