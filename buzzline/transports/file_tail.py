@@ -13,7 +13,9 @@ A saved position is used only in the file it was saved in (``file_identity``): `
 describes that file for the checkpoint, and ``sources`` gives it back on resume. While it
 runs, the consumer checks with every chunk it reads that the file still begins with the
 bytes it began with, so a file truncated and refilled past the position in between two looks
-is read again from 0, like a truncation, instead of from the middle of a line."""
+is read again from 0, like a truncation, instead of from the middle of a line. It reads only
+bytes no producer is writing (``_settle``), so a write that fails and is cut back to the last
+whole line (a full disk) is never counted."""
 
 import logging
 import os
