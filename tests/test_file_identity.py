@@ -32,7 +32,7 @@ from buzzline.engine.consume import ConsumeJob
 from buzzline.messages import Buzz
 from buzzline.settings import load_settings
 from buzzline.transports.file import FileTransport
-from buzzline.transports.file_identity import FileIdentity
+from buzzline.transports.file_identity import FileIdentity, fingerprint
 from tests.conftest import IN_CI, run_buzzline, subprocess_env
 
 TOPIC = "t"
@@ -220,6 +220,24 @@ def test_reads_smaller_than_the_fingerprint_are_not_a_refill(
     with t.consumer(TOPIC, group="g", start="beginning") as c:
         assert drain(c, 2000) == lines("a", 2000)
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_an_empty_file_s_inode_reused_by_another_file_is_not_taken_for_it(
+    tmp_path: Path
+) -> None:
+    """Saved at 0 in an empty file, whose inode number now names SQLite's journal: that is no
+    rotated topic file (seen with hypothesis: the consumer read checkpoints.sqlite-shm)."""
+    t = transport(tmp_path)
+    other = tmp_path / "data" / "checkpoints.sqlite-shm"
+    other.parent.mkdir(parents=True)
+    other.write_bytes(b"\x18\xe2-\x00" * 100)
+    source = {"device": other.stat().st_dev, "inode": other.stat().st_ino, "size": 0,
+              "head_len": 0, "head": fingerprint(b"")}
+    write(t, lines("new", 5))
+    with t.resume_consumer(TOPIC, group="g", start="committed", start_positions={0: 0},
+                           sources={0: source}) as c:
+        assert drain(c, 5) == lines("new", 5)
+        assert c.poll(timeout=0.01).values == []
 
 
 def test_a_position_not_at_a_line_start_reads_from_0(

@@ -128,7 +128,10 @@ def find_moved(path: Path, saved: FileIdentity, position: int) -> tuple[int, Pat
         try:
             if saved.inode and entry.inode() and entry.inode() != saved.inode:
                 continue
-            if not (saved.inode and entry.inode()) and not entry.name.startswith(path.name):
+            # any name only with an inode and a fingerprint to go by (an empty file has none,
+            # and its inode number may since name another file: SQLite's journal, say)
+            weak = not (saved.inode and entry.inode() and saved.head_len)
+            if weak and not entry.name.startswith(path.name):
                 continue
             if not entry.is_file(follow_symlinks=False):
                 continue
