@@ -230,7 +230,7 @@ def test_an_empty_file_s_inode_reused_by_another_file_is_not_taken_for_it(
     t = transport(tmp_path)
     other = tmp_path / "data" / "checkpoints.sqlite-shm"
     other.parent.mkdir(parents=True)
-    other.write_bytes(b"\x18\xe2-\x00" * 100)
+    other.write_bytes(b"\x18\xe2-\x00\n" * 100)
     source = {"device": other.stat().st_dev, "inode": other.stat().st_ino, "size": 0,
               "head_len": 0, "head": fingerprint(b"")}
     write(t, lines("new", 5))
