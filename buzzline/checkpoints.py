@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from buzzline import state_codec
 from buzzline.checkpoint_file import SqliteFile
 
@@ -32,6 +34,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     position INTEGER NOT NULL,   -- the next message to read
     state BLOB NOT NULL,         -- JSON: the analytics after every message before it
     saved REAL NOT NULL,         -- unix time
+    source TEXT,                 -- JSON or NULL: the file the position is in (file_identity)
     PRIMARY KEY (transport, app, grp, topic, partition)
 )"""
 
@@ -51,6 +54,7 @@ class StateKey:
 class Checkpoint:
     position: int
     state: dict[str, Any]
+    source: dict[str, Any] | None = None  # what the position belongs to (Consumer.identity)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,7 @@ class CheckpointStore:
     def __init__(self, path: Path, timeout: float = 30.0) -> None:
         self.path = Path(path)
         self._file = SqliteFile(self.path, timeout, (_SCHEMA,))
+        _add_source_column(self._file.db)
         self.cleared: set[StateKey] = set()  # forgotten by this process
 
     @property
@@ -94,18 +99,18 @@ class CheckpointStore:
         cannot be used is ``Damaged``. A damaged file: none (it is set aside)."""
         where, args = self._where(key)
         rows = self._file.run(lambda: self._db.execute(
-            f"SELECT partition, position, state FROM checkpoints WHERE {where}", args).fetchall(),
-            list)
+            f"SELECT partition, position, state, source FROM checkpoints WHERE {where}",
+            args).fetchall(), list)
         wanted = None if partitions is None else set(partitions)
         out: dict[int, Checkpoint | Damaged] = {}
-        for partition, position, state in rows:
+        for partition, position, state, source in rows:
             if wanted is not None and partition not in wanted:
                 continue
             if type(position) is not int or position < 0:
                 out[partition] = Damaged(f"the position {position!r} is not an offset")
                 continue
             try:
-                out[partition] = Checkpoint(position, state_codec.decode(state))
+                out[partition] = Checkpoint(position, state_codec.decode(state), _source(source))
             except (state_codec.StateError, TypeError) as exc:
                 out[partition] = Damaged(f"the state is {exc}")
         return out
@@ -122,7 +127,8 @@ class CheckpointStore:
                 refused[partition] = str(exc)
                 continue
             rows.append((key.transport, key.app, key.group, key.topic, partition, cp.position,
-                         data, now))
+                         data, now,
+                         None if cp.source is None else orjson.dumps(cp.source).decode()))
         if rows:
             self._file.run(lambda: self._write(rows), lambda: self._write(rows))
         return refused
@@ -130,7 +136,8 @@ class CheckpointStore:
     def _write(self, rows: list[tuple]) -> None:
         with self._transaction():
             self._db.executemany(
-                "INSERT OR REPLACE INTO checkpoints VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                "INSERT OR REPLACE INTO checkpoints (transport, app, grp, topic, partition, "
+                "position, state, saved, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def clear(self, key: StateKey) -> int:
         """Forget ``key``'s checkpoints; returns how many partitions had one."""
@@ -162,6 +169,30 @@ class CheckpointStore:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _add_source_column(db: sqlite3.Connection) -> None:
+    """Checkpoint files from before file identities lack the ``source`` column: add it."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(checkpoints)")}
+    if "source" in columns:
+        return
+    try:
+        db.execute("ALTER TABLE checkpoints ADD COLUMN source TEXT")
+    except sqlite3.OperationalError as exc:  # another process added it first
+        if "duplicate column" not in str(exc):
+            raise
+
+
+def _source(text: str | None) -> dict[str, Any] | None:
+    """A saved ``source`` (None if there is none or it is damaged: the position is then
+    checked as before identities, by size and line start)."""
+    if text is None:
+        return None
+    try:
+        found = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def forget_topic(data_dir: Path, transport: str, topic: str) -> None:

@@ -21,3 +21,10 @@ class TransportUnavailable(BuzzlineError):
 
 class SourceError(BuzzlineError):
     """An input file is missing or unreadable."""
+
+
+class WriteFailed(BuzzlineError):
+    """A file could not be written (disk full, file too large, an I/O error): what was half
+    written is rolled back; exit code 1, like a message that could not be delivered."""
+
+    exit_code = 1

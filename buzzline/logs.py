@@ -6,6 +6,7 @@ import logging
 import logging.handlers
 import os
 import re
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -54,6 +55,27 @@ def _whole(word: str) -> str:
 def mask(text: str, secret: str) -> str:
     """``text`` with each whole occurrence of ``secret`` as ``***`` (see ``_whole``)."""
     return re.sub(_whole(secret), "***", text) if secret else text
+
+
+class LogFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file; when it cannot be written (a full disk), one line on stderr and
+    no more writes to it, instead of a traceback for every log line."""
+
+    broken = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.broken:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging's name
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):
+            super().handleError(record)
+            return
+        self.broken = True
+        reason = error.strerror or error
+        sys.stderr.write(f"buzzline: cannot write the log file {Path(self.baseFilename).name}: "
+                         f"{reason}; logging to the terminal only\n")
 
 
 class ScrubFilter(logging.Filter):
@@ -113,7 +135,7 @@ def configure_logging(level: str = "INFO", log_dir: Path | None = Path("logs"),
     if log_dir is not None:
         try:
             log_dir.mkdir(parents=True, exist_ok=True)
-            file = logging.handlers.RotatingFileHandler(
+            file = LogFileHandler(
                 log_dir / "buzzline.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
         except OSError as exc:
             logger.warning("cannot write logs to %s: %s", log_dir, exc.strerror)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (fast `produce` start)
     from matplotlib.figure import Figure
 
+from buzzline.errors import WriteFailed
 from buzzline.registry import Registry
 
 
@@ -25,10 +28,11 @@ class ImageWriter(ABC):
         return self.directory / f"{self.name}.png"
 
     def save_png(self, fig: Figure) -> Path:
-        self.directory.mkdir(parents=True, exist_ok=True)
         tmp = self.png_path.with_suffix(".png.tmp")
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, self.png_path)  # readers never see a half-written image
+        with _disk_errors(self.png_path, tmp):
+            self.directory.mkdir(parents=True, exist_ok=True)
+            fig.savefig(tmp, format="png")
+            os.replace(tmp, self.png_path)  # readers never see a half-written image
         return self.png_path
 
     @abstractmethod
@@ -59,10 +63,22 @@ class GifWriter(ImageWriter):
         del self._frames[:-300]  # bounded: the last 300 frames
         if final and self._frames:
             gif = self.directory / f"{self.name}.gif"
-            self._frames[0].save(gif, save_all=True, append_images=self._frames[1:],
-                                 duration=int(1000 / self.fps), loop=0)
+            with _disk_errors(gif, gif):
+                self._frames[0].save(gif, save_all=True, append_images=self._frames[1:],
+                                     duration=int(1000 / self.fps), loop=0)
             return gif
         return png
+
+
+@contextmanager
+def _disk_errors(image: Path, partial: Path) -> Iterator[None]:
+    """A write that fails (a full disk) becomes one line, exit code 1; the partial file goes."""
+    try:
+        yield
+    except OSError as exc:
+        with suppress(OSError):  # the error below says what went wrong
+            partial.unlink(missing_ok=True)
+        raise WriteFailed(f"cannot write the chart image {image}: {exc.strerror or exc}") from exc
 
 
 WRITERS: Registry[type[ImageWriter]] = Registry("image format")

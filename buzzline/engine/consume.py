@@ -8,6 +8,7 @@ they never stop the consumer.
 """
 
 import logging
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ from buzzline.clock import Clock, SystemClock
 from buzzline.deadletter import DeadLetters
 from buzzline.engine.gate import Gate
 from buzzline.engine.partitions import Partitions
+from buzzline.errors import WriteFailed
 from buzzline.messages import Rejected, decode_batch
 from buzzline.settings import Settings
 from buzzline.transports.base import Batch, StartAt, Transport
@@ -76,8 +78,9 @@ class ConsumeJob:
         self._closing = False
         self._lost: set[int] = set()  # partitions lost in an outage, still in the view
         resume = {} if self.transport.rebalances else self.state.restore()
-        self._consumer = self.transport.consumer(self.topic, group=group, start=self.start,
-                                                 start_positions=resume or None)
+        self._consumer = self.transport.resume_consumer(
+            self.topic, group=group, start=self.start, start_positions=resume or None,
+            sources=self.state.sources or None)
         self._consumer.listener = self
         self.lag_unit = self._consumer.lag_unit
         for partition, position in self._consumer.positions().items():
@@ -113,9 +116,16 @@ class ConsumeJob:
         """Save state and positions (only between whole batches); returns what is saved."""
         if not self._consistent:
             return {}
-        held = self._consumer.positions()
+        held, sources = self._consumer.positions(), self._consumer.identity()
+        if sources is not None:  # a file: it may have moved on to another with no message
+            self.state.advance({p: held[p] for p in sources if p in held})
         self.state.advance({p: o for p, o in held.items() if p not in self.state.positions})
-        return self.state.checkpoint(partitions)
+        try:
+            return self.state.checkpoint(partitions, sources)
+        except sqlite3.Error as exc:  # a full disk: "database or disk is full"
+            raise WriteFailed(f"cannot save the checkpoint in {self.settings.data_dir}: {exc}; "
+                              "the previous checkpoint is kept (a restart resumes from it)"
+                              ) from exc
 
     def run(self) -> None:
         last_message = time.monotonic()

@@ -32,6 +32,8 @@ class Partitions:
         self.parts: dict[int, Pipeline] = {}
         self.positions: dict[int, int] = {}  # partition -> next position, for those held
         self._saved: dict[int, int] = {}  # partition -> the position last checkpointed
+        self.sources: dict[int, dict] = {}  # partition -> what its loaded position belongs to
+        self._saved_source: dict[int, dict | None] = {}  # ... and the last saved one (_same)
         self._jump = 0  # messages that arrived with loaded or left with dropped partitions
         self._generation = store.generation if store is not None else 0
         self._unsaved: set[int] = set()  # partitions whose state could not be saved
@@ -83,6 +85,9 @@ class Partitions:
             self._jump += _total(pipeline) - _total(self.parts.get(partition))
             self.parts[partition] = pipeline
             self.positions[partition] = self._saved[partition] = resume[partition] = position
+            if checkpoint.source is not None:
+                self.sources[partition] = checkpoint.source
+            self._saved_source[partition] = _same(checkpoint.source)
         loaded = {p: o for p, o in resume.items() if p in self._saved}  # not started over
         if loaded:
             log.info("%s: resuming from the checkpoint at %s", self.key,
@@ -126,28 +131,35 @@ class Partitions:
             self.positions.pop(partition, None)
             self._saved.pop(partition, None)
             self._unsaved.discard(partition)
+            self._saved_source.pop(partition, None)
 
     def advance(self, positions: dict[int, int]) -> None:
         """Positions reached by a processed batch (or held before any message)."""
         self.positions.update(positions)
 
-    def checkpoint(self, partitions: Iterable[int] | None = None) -> dict[int, int]:
-        """Save the state and position of the partitions that moved since their last save;
-        returns the positions now saved (to commit to the broker)."""
+    def checkpoint(self, partitions: Iterable[int] | None = None,
+                   sources: dict[int, dict | None] | None = None) -> dict[int, int]:
+        """Save the state and position of the partitions that moved since their last save
+        (with ``sources``: what each position belongs to); returns the positions now saved
+        (to commit to the broker)."""
         store = self.store
         if store is not None and store.generation != self._generation:
             self._generation = store.generation  # a new file: every partition saved again
             self._saved.clear()
             if partitions is not None:
-                self.checkpoint()
+                self.checkpoint(None, sources)
         wanted = list(self.positions if partitions is None else partitions)
+        found = sources or {}
+        # a position that stayed while its file changed (0 in a new file) is saved again
         changed = {p: self.positions[p] for p in wanted
-                   if p in self.positions and self._saved.get(p) != self.positions[p]}
+                   if p in self.positions and (self._saved.get(p) != self.positions[p] or
+                                               self._saved_source.get(p) != _same(found.get(p)))}
         if store is not None and changed:
-            refused = store.save(self.key, {p: Checkpoint(position, self.part(p).state())
-                                            for p, position in changed.items()})
+            refused = store.save(self.key, {
+                p: Checkpoint(position, self.part(p).state(), found.get(p))
+                for p, position in changed.items()})
             if store.generation != self._generation:  # replaced while saving: all again
-                return self.checkpoint(partitions)
+                return self.checkpoint(partitions, sources)
             for partition, why in refused.items():
                 del changed[partition]
                 if partition not in self._unsaved:
@@ -156,6 +168,7 @@ class Partitions:
                                 partition, why)
             self._unsaved = (self._unsaved | set(refused)) - set(changed)
         self._saved.update(changed)
+        self._saved_source.update((p, _same(found.get(p))) for p in changed)
         return {p: self._saved[p] for p in wanted if p in self._saved}
 
     def combine(self) -> None:
@@ -165,6 +178,11 @@ class Partitions:
             totals.rebase(self._jump)
             self._jump = 0
         self.view.combine([self.parts[p] for p in sorted(self.parts)])
+
+
+def _same(source: dict | None) -> dict | None:
+    """What tells one file from another in a source (its size grows without changing it)."""
+    return None if source is None else {k: v for k, v in source.items() if k != "size"}
 
 
 def _total(pipeline: Pipeline | None) -> int:

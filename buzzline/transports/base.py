@@ -121,6 +121,13 @@ class Consumer(ABC):
         """Why nothing can be read now (e.g. "broker unreachable"), None while it can."""
         return None
 
+    def identity(self) -> dict[int, dict | None] | None:
+        """partition -> what its position (``positions()``, now) belongs to (a file: device,
+        inode, size and a hash of its first bytes; None: no file yet), saved with that
+        position and given back to ``Transport.resume_consumer``; None where positions need no
+        such check (Kafka)."""
+        return None
+
     def batches(self, max_messages: int = 10_000, timeout: float = 0.1) -> Iterator[Batch]:
         """Poll forever; empty batches are yielded too, so callers can check their stop flag."""
         while True:
@@ -159,6 +166,19 @@ class Transport(ABC):
         start_positions: dict[int, int] | None = None,
     ) -> Consumer:
         """A consumer of ``topic``. ``start_positions`` (saved from a Batch) wins over ``start``."""
+
+    def resume_consumer(
+        self,
+        topic: str,
+        *,
+        group: str,
+        start: StartAt,
+        start_positions: dict[int, int] | None,
+        sources: dict[int, dict] | None,
+    ) -> Consumer:
+        """``consumer``, resuming at ``start_positions`` saved together with ``sources`` (what
+        ``Consumer.identity`` said then). Transports whose positions need no check ignore them."""
+        return self.consumer(topic, group=group, start=start, start_positions=start_positions)
 
     def describe(self) -> str:
         """Where messages go, for log lines (never includes secrets)."""

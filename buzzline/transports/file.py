@@ -12,13 +12,21 @@ with no restart or signal. A consumer that sees the path name another file takes
 file's lock (shared) before its last read, so a write already under way lands before it
 switches and every later one goes to the new file: nothing is lost or read twice. (A writer
 that does not take part, e.g. ``echo >>``, may still append to the renamed file after that.)
+
+``--reset-topic`` replaces the file with a new empty one (a new inode, renamed over it)
+rather than emptying it in place, so a consumer following it sees a new file even if the
+next lines pass its position before it looks.
+
+A write that fails (disk full, ``EFBIG``, an I/O error) is rolled back under the lock: the file
+is cut back to its size before the write, so it holds whole lines only, and the producer
+raises ``WriteFailed`` (exit code 1) with the number of messages not written.
 """
 
 import logging
 import os
 from pathlib import Path
 
-from buzzline.errors import SettingsError
+from buzzline.errors import SettingsError, WriteFailed
 from buzzline.transports.base import Producer, StartAt, Transport
 from buzzline.transports.file_tail import FileConsumer
 
@@ -62,7 +70,7 @@ class FileTransport(Transport):
         path = self.path(topic)
         if reset and path.exists():
             log.info("emptying %s (--reset-topic)", path)
-            path.write_bytes(b"")  # consumers following it see a truncation and start over
+            _replace_with_empty(path)
         return FileProducer(path)
 
     def consumer(
@@ -74,6 +82,17 @@ class FileTransport(Transport):
         start_positions: dict[int, int] | None = None,
     ) -> FileConsumer:
         return FileConsumer(self, self.path(topic), group, start, start_positions)
+
+    def resume_consumer(
+        self,
+        topic: str,
+        *,
+        group: str,
+        start: StartAt,
+        start_positions: dict[int, int] | None,
+        sources: dict[int, dict] | None,
+    ) -> FileConsumer:
+        return FileConsumer(self, self.path(topic), group, start, start_positions, sources)
 
     def describe(self) -> str:
         return f"file ({self.data_dir}{os.sep})"
@@ -91,9 +110,14 @@ class FileProducer(Producer):
         self._open()
 
     def _open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _BINARY
-        self._fd = os.open(self.path, flags, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            lost = self._buf.count(b"\n") if self._buf else 0
+            raise WriteFailed(f"cannot open {self.path}: {exc.strerror or exc}"
+                              + (f"; {lost:,} messages not written" if lost else "")) from exc
         st = os.fstat(self._fd)
         self._id = (st.st_dev, st.st_ino)
 
@@ -126,26 +150,44 @@ class FileProducer(Producer):
         buf = self._buf
         if not buf:
             return
-        if fcntl is None:
-            if self._moved():
-                self._reopen()
-            os.write(self._fd, buf)
-        else:
-            while True:  # lock the file the path names (see the module docstring)
-                fd = self._fd
-                fcntl.flock(fd, fcntl.LOCK_EX)
-                if not self._moved():
-                    break
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                self._reopen()
-            try:
-                with memoryview(buf) as view:
-                    done = 0
-                    while done < len(view):
-                        done += os.write(fd, view[done:])
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+        try:
+            if fcntl is None:
+                if self._moved():
+                    self._reopen()
+                self._write(self._fd, buf)
+            else:
+                while True:  # lock the file the path names (see the module docstring)
+                    fd = self._fd
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    if not self._moved():
+                        break
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                    self._reopen()
+                try:
+                    self._write(fd, buf)
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        except WriteFailed:
+            buf.clear()  # reported as not written; close() must not try them again
+            raise
         buf.clear()
+
+    def _write(self, fd: int, buf: bytearray) -> None:
+        """Append ``buf`` whole, or cut the file back to its size before and raise."""
+        size = os.fstat(fd).st_size
+        try:
+            with memoryview(buf) as view:
+                done = 0
+                while done < len(view):
+                    done += os.write(fd, view[done:])
+        except OSError as exc:
+            try:
+                os.ftruncate(fd, size)  # no torn last line for the next producer
+            except OSError as undo:
+                log.error("cannot cut %s back to its last whole line: %s", self.path, undo)
+            lost = buf.count(b"\n")
+            raise WriteFailed(f"cannot write to {self.path}: {exc.strerror or exc}; {lost:,} "
+                              "messages not written; the file ends with whole lines") from exc
 
     def close(self) -> None:
         if self._buf is None:
@@ -157,6 +199,21 @@ class FileProducer(Producer):
             if self._fd >= 0:
                 os.close(self._fd)
                 self._fd = -1
+
+
+def _replace_with_empty(path: Path) -> None:
+    """A new empty file in place of ``path`` (a new inode, so consumers following it switch
+    to it); where an open file cannot be replaced (Windows), ``path`` is emptied in place."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.empty")
+    try:
+        tmp.write_bytes(b"")
+        os.replace(tmp, path)
+    except PermissionError:
+        tmp.unlink(missing_ok=True)
+        path.write_bytes(b"")
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise WriteFailed(f"cannot empty {path}: {exc.strerror or exc}") from exc
 
 
 __all__ = ["FileConsumer", "FileProducer", "FileTransport", "MAX_LINE_BYTES"]

@@ -7,7 +7,15 @@ end of the first rotated file, the file in between is not read.
 
 A line longer than ``max_line_bytes`` is never held whole: it is skipped in chunks, and the
 batch whose positions move past it carries its first ``OVERSIZED_HEAD_BYTES`` and its full
-length in ``Batch.oversized`` (in file order), for the consumer to dead-letter."""
+length in ``Batch.oversized`` (in file order), for the consumer to dead-letter.
+
+A saved position is used only in the file it was saved in (``file_identity``): ``identity()``
+describes that file for the checkpoint, and ``sources`` gives it back on resume. While it
+runs, the consumer checks with every chunk it reads that the file still begins with the
+bytes it began with, so a file truncated and refilled past the position in between two looks
+is read again from 0, like a truncation, instead of from the middle of a line. It reads only
+bytes no producer is writing (``_settle``), so a write that fails and is cut back to the last
+whole line (a full disk) is never counted."""
 
 import logging
 import os
@@ -16,6 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from buzzline.transports.base import Batch, Consumer, StartAt
+from buzzline.transports.file_identity import (
+    HEAD_BYTES,
+    FileIdentity,
+    begins_with,
+    identify,
+    plan_resume,
+    read_head,
+)
 
 try:
     import fcntl
@@ -42,6 +58,7 @@ class FileConsumer(Consumer):
         group: str,
         start: StartAt,
         start_positions: dict[int, int] | None,
+        sources: dict[int, dict] | None = None,
     ) -> None:
         self.path, self.group = path, group
         self._interval = transport.poll_interval
@@ -50,23 +67,29 @@ class FileConsumer(Consumer):
         self.oversized_lines = 0  # lines over the limit seen so far (counted when found)
         self._fd: int | None = None
         self._id: tuple[int, int] = (0, 0)  # (device, inode) of the open handle
+        self._first = b""  # its first HEAD_BYTES bytes (fewer while it is shorter), as checked
+        self._quiet_switch = False  # the next switch to the new file was logged already
         self._waiting_logged = self._closed = False
         self._passed: list[tuple[bytes, int]] = []  # the oversized lines passed in this _take
         self._reset(0)
         wanted = (start_positions or {}).get(0)
-        if not self._open():
+        self._open()
+        if wanted is not None:  # a saved position: in the file it was saved in, at a line start
+            saved = FileIdentity.from_json((sources or {}).get(0))
+            fd, wanted, why = plan_resume(path, self._fd, wanted, saved)
+            if why is not None:
+                log.warning("%s", why)
+            if fd != self._fd:  # the rotated file, to finish first (no second log line)
+                self._close_fd()
+                self._fd, self._quiet_switch = fd, True
+                st = os.fstat(fd)
+                self._id, self._first = (st.st_dev, st.st_ino), self._settled_head()
+        if self._fd is None:
             log.info("waiting for %s to appear", path)
             self._waiting_logged = True
-            if wanted:
-                log.warning("saved position %d but %s does not exist; reading it from 0 "
-                            "when it appears", wanted, path)
             return
         size = os.fstat(self._fd).st_size
-        if wanted is not None and wanted > size:
-            log.warning("saved position %d is past the end of %s (%d bytes): it was truncated; "
-                        "reading from 0", wanted, path, size)
-            wanted = 0
-        elif wanted is None and start in ("end", "committed"):  # no stored positions yet
+        if wanted is None and start in ("end", "committed"):  # no stored positions yet
             wanted = self._last_line_end(size)
         if wanted is None or wanted >= 0:
             self._reset(wanted or 0)
@@ -88,6 +111,7 @@ class FileConsumer(Consumer):
         self._discard: int | None = None  # bytes skipped so far of an oversized partial line
         self._head: bytearray | None = None  # ... and its first bytes (None: not reported)
         self._pos = self._end = self._read_pos = offset  # next message / after _lines / next read
+        self._settled = offset  # the file holds no write under way before this (_settle)
         if self._fd is not None:
             os.lseek(self._fd, offset, os.SEEK_SET)
 
@@ -97,7 +121,7 @@ class FileConsumer(Consumer):
         except FileNotFoundError:
             return False
         st = os.fstat(self._fd)
-        self._id = (st.st_dev, st.st_ino)
+        self._id, self._first = (st.st_dev, st.st_ino), self._settled_head()
         return True
 
     def _close_fd(self) -> None:
@@ -126,9 +150,19 @@ class FileConsumer(Consumer):
 
     def _read(self) -> bool:
         """Read one chunk into the line buffer (only when _lines is used up). False at EOF."""
-        chunk = os.read(self._fd, self._chunk)
+        want = self._chunk
+        if fcntl is not None:  # only what no producer is writing: a failed write is cut back
+            if self._read_pos >= self._settled:
+                self._settle(block=False)
+            want = min(want, self._settled - self._read_pos)
+        chunk = os.read(self._fd, want) if want > 0 else b""
         if not chunk:
             return False
+        if not self._same_start(self._read_pos + len(chunk)):
+            log.warning("%s was truncated and refilled past byte %d; reading it from 0",
+                        self.path, self._read_pos)
+            self._reset(0)
+            return True
         self._read_pos += len(chunk)
         if self._discard is not None:
             i = chunk.find(b"\n")
@@ -164,6 +198,17 @@ class FileConsumer(Consumer):
             self._discard, self._tail = len(self._tail), b""
         return True
 
+    def _same_start(self, settled: int) -> bool:
+        """True if the open file still begins as it did (a 4 KiB read: cheap per chunk);
+        ``settled``: where no producer is writing (a write rolled back is not remembered)."""
+        now = read_head(self._fd, max(len(self._first), min(HEAD_BYTES, settled)))
+        same = now.startswith(self._first)
+        self._first = now
+        return same
+
+    def _settled_head(self) -> bytes:
+        return read_head(self._fd, min(HEAD_BYTES, self._settle(block=False)))
+
     def _at_eof(self) -> bool:
         """Handle truncation, rotation and deletion at end of data. True: go on reading."""
         st = os.fstat(self._fd)
@@ -171,35 +216,49 @@ class FileConsumer(Consumer):
             log.warning("%s was truncated (%d < %d bytes); reading from 0",
                         self.path, st.st_size, self._read_pos)
             self._reset(0)
+            self._first = self._settled_head()
             return True
         try:
             now = os.stat(self.path)
         except FileNotFoundError:
             now = None
-        if now is not None and (now.st_dev, now.st_ino) == self._id:
+        if (now is not None and (now.st_dev, now.st_ino) == self._id
+                and (now.st_ino or begins_with(self.path, self._first, self._read_pos))):
             return False
-        if self._settled_size() > self._read_pos:
+        if self._settle(block=True) > self._read_pos:
             return True  # finish the old file's complete lines first
         self._close_fd()
         self._reset(0)
+        quiet, self._quiet_switch = self._quiet_switch, False
         if now is None:
-            log.warning("%s vanished; waiting for it to reappear", self.path)
+            if not quiet:
+                log.warning("%s vanished; waiting for it to reappear", self.path)
             self._waiting_logged = True
             return False
-        log.warning("%s was replaced (rotated); reading the new file from 0", self.path)
+        if not quiet:
+            log.warning("%s was replaced (rotated); reading the new file from 0", self.path)
         return self._open()
 
-    def _settled_size(self) -> int:
-        """The size of the open file once no producer is writing to it: a producer checks
-        under its lock that the path still names its file, so after a rotation the lines it
-        is writing land before this returns, and later ones go to the new file."""
+    def _settle(self, block: bool) -> int:
+        """The size of the open file with no producer writing to it (under a shared lock;
+        producers write and roll a failed write back under their exclusive one), kept as
+        ``_settled``: bytes before it never change. Without ``block``, if a producer is
+        writing right now, what was settled before (a producer stopped mid-write never
+        stops a consumer). After a rotation (``block``): a producer checks under its lock
+        that the path still names its file, so the lines it is writing land before this
+        returns, and later ones go to the new file."""
         if fcntl is None:
-            return os.fstat(self._fd).st_size
-        fcntl.flock(self._fd, fcntl.LOCK_SH)
+            self._settled = os.fstat(self._fd).st_size
+            return self._settled
         try:
-            return os.fstat(self._fd).st_size
+            fcntl.flock(self._fd, fcntl.LOCK_SH if block else fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return self._settled
+        try:
+            self._settled = os.fstat(self._fd).st_size
         finally:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
+        return self._settled
 
     def _take(self, max_messages: int) -> tuple[list[bytes], list[tuple[bytes, int]], bool]:
         """Up to ``max_messages`` lines and oversized lines (together), and whether the file
@@ -251,6 +310,13 @@ class FileConsumer(Consumer):
         if self._fd is None:
             return None
         return {0: max(0, os.fstat(self._fd).st_size - self._pos)}
+
+    def identity(self) -> dict[int, dict | None]:
+        """The file the position is in (device, inode, size, a hash of its first bytes), None
+        while there is none (waiting for it: the position is then 0)."""
+        if self._fd is None:
+            return {0: None}
+        return {0: identify(self._fd, self._first[:HEAD_BYTES]).to_json()}
 
     def positions(self) -> dict[int, int]:
         """Where the next message starts: below a saved start position when that could not be
