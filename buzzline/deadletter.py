@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 
-from buzzline.errors import BuzzlineError
+from buzzline.errors import BuzzlineError, WriteFailed
 from buzzline.messages import Rejected
 from buzzline.transports.base import Producer, Transport
 
@@ -120,7 +120,7 @@ class DeadLetters:
         self.truncated += cut
         try:
             producer.send(body)
-        except OSError as exc:
+        except (OSError, WriteFailed) as exc:
             raise self._failed(exc) from None
         self.count += 1
 
@@ -128,7 +128,7 @@ class DeadLetters:
         target = dlq_topic(self.topic)
         try:
             self._producer = self.transport.producer(target)
-        except OSError as exc:
+        except (OSError, WriteFailed) as exc:
             raise self._failed(exc) from None
         allowed = self.transport.max_message_bytes(target)
         if allowed is not None:
@@ -158,6 +158,8 @@ class DeadLetters:
             self._producer = None
 
     def _failed(self, exc: BaseException) -> DeadLetterFailed:
+        if isinstance(exc, WriteFailed) and isinstance(exc.__cause__, OSError):
+            exc = exc.__cause__  # the file transport's own words name the file again
         why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = getattr(exc, "filename", None) or getattr(self._producer, "path", None)
         where = where or dlq_topic(self.topic)  # a file's path, else the topic

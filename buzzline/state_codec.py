@@ -41,8 +41,11 @@ def encode(state: dict[str, Any]) -> bytes:
     return data
 
 
-def decode(data: bytes) -> dict[str, Any]:
-    """The state saved as ``data``, or ``StateError``."""
+def decode(data: bytes | str) -> dict[str, Any]:
+    """The state saved as ``data`` (a BLOB, or TEXT written by another tool), or
+    ``StateError``."""
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
     try:
         # orjson reads an int beyond 64 bits as a float: such states are read by json
         if _LONG_INT.search(data) is None:

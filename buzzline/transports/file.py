@@ -24,6 +24,7 @@ raises ``WriteFailed`` (exit code 1) with the number of messages not written.
 
 import logging
 import os
+import stat
 from pathlib import Path
 
 from buzzline.errors import SettingsError, WriteFailed
@@ -182,7 +183,8 @@ class FileProducer(Producer):
                     done += os.write(fd, view[done:])
         except OSError as exc:
             try:
-                os.ftruncate(fd, size)  # no torn last line for the next producer
+                if stat.S_ISREG(os.fstat(fd).st_mode):  # (a device such as /dev/full: no)
+                    os.ftruncate(fd, size)  # no torn last line for the next producer
             except OSError as undo:
                 log.error("cannot cut %s back to its last whole line: %s", self.path, undo)
             lost = buf.count(b"\n")
