@@ -249,14 +249,39 @@ def test_hub_top_k_ranks_the_window_largest_first(live, clock) -> None:
                       updated=T0))
     hub.scan()
     data = only(hub.frame(0))["panels"][0]["data"]
-    assert data == {"labels": ["e", "b", "c"], "values": [9, 7, 7]}  # ties by name
+    assert data == {"labels": ["e", "b", "c", "others (2 keys)"], "values": [9, 7, 7, 4],
+                    "others_at": 3}  # ties by name; the rest as one bar, as the charts draw
     clock[0] = T0 + 10
     live.write(record(messages=40, counts={"a": 11, "b": 8, "c": 7, "d": 3, "e": 10}, top_k=3,
                       updated=clock[0]))
     hub.scan()
-    assert only(hub.frame(0))["panels"][0]["data"]["labels"] == ["a", "e", "b"]
+    assert only(hub.frame(0))["panels"][0]["data"]["labels"][:3] == ["a", "e", "b"]
     windowed = only(hub.frame(5))["panels"][0]["data"]  # ranked on the window's counts
-    assert windowed == {"labels": ["a", "b", "e"], "values": [10, 1, 1]}
+    assert windowed == {"labels": ["a", "b", "e", "others (2 keys)"], "values": [10, 1, 1, 0],
+                        "others_at": 3}
+
+
+def test_hub_shows_the_keys_left_out_as_one_grey_others_bar(live, clock) -> None:
+    """A feed of many keys sends its top K and what the rest hold: the page gets them as one
+    last bar, all time and within a window (what the rest gained since the window began)."""
+    from buzzline.analytics.ranking import leading
+
+    hub = hub_of(live, clock)
+    many = {f"k{i:04d}": 1 for i in range(1000)} | {"big": 50, "mid": 20}
+    sent = bars(leading(many, 2), 2)["data"]
+    assert sent["others"] == {"keys": 1000, "total": 1000}  # the feed is bounded
+    live.write(record(messages=1070, panel_list=[bars(leading(many, 2), 2)], updated=T0))
+    hub.scan()
+    assert only(hub.frame(0))["panels"][0]["data"] == {
+        "labels": ["big", "mid", "others (1,000 keys)"], "values": [50, 20, 1000],
+        "others_at": 2}
+    clock[0] = T0 + 10
+    more = many | {f"k{i:04d}": 3 for i in range(100)} | {"big": 51}
+    live.write(record(messages=1271, panel_list=[bars(leading(more, 2), 2)], updated=clock[0]))
+    hub.scan()
+    windowed = only(hub.frame(5))["panels"][0]["data"]
+    assert windowed["labels"][-1] == "others (1,000 keys)" and windowed["values"][-1] == 200
+    assert sum(windowed["values"]) == 1271 - 1070
 
 
 def test_hub_line_and_band_windows_keep_the_points_that_arrived_since(live, clock) -> None:

@@ -32,6 +32,7 @@ class Sample:
     messages: int
     rate: float
     counts: dict[int, dict[str, float]]  # panel index -> category counts (categories panels)
+    others: dict[int, float]  # panel index -> what the keys left out of ``counts`` hold
     last_x: dict[int, float]  # panel index -> the newest x of a line or band panel
 
 
@@ -109,7 +110,9 @@ class Hub:
             last_x = {i: p["data"]["x"][-1] for i, p in panels
                       if p.get("shape") in ("series", "band") and p["data"]["x"]}
             rate = float(record["rate"]) if self.state(record, now) == "running" else 0.0
-            history.append(Sample(now, int(record["messages"]), rate, counts, last_x))
+            others = {i: p["data"]["others"]["total"] for i, p in panels
+                      if p.get("shape") == "categories" and p["data"].get("others")}
+            history.append(Sample(now, int(record["messages"]), rate, counts, others, last_x))
 
     def state(self, record: dict[str, Any], now: float) -> str:
         if record.get("state") == "finished":
@@ -174,22 +177,35 @@ def _panel(panel: dict[str, Any], base: Sample | None, index: int) -> dict[str, 
     shape = panel.get("shape")
     if shape == "categories":
         counts = dict(data["counts"])
+        others = data.get("others") or {"keys": 0, "total": 0}
+        rest = (others["keys"], others["total"])
         if base is not None:
             before = base.counts.get(index, {})
             counts = {k: max(0, v - before.get(k, 0)) for k, v in counts.items()}
-        data = ranked(counts, int(options.get("top_k") or 0))
+            rest = (rest[0], max(0, rest[1] - base.others.get(index, 0)))
+        data = ranked(counts, int(options.get("top_k") or 0), rest)
     elif shape in ("series", "band") and base is not None and index in base.last_x:
         data = _after(data, base.last_x[index])
     return {**panel, "data": data}
 
 
-def ranked(counts: dict[str, float], top_k: int) -> dict[str, list]:
-    """Bars as the charts draw them: the ``top_k`` largest, largest first; else all, by name."""
+def ranked(counts: dict[str, float], top_k: int,
+           rest: tuple[int, float] = (0, 0)) -> dict[str, Any]:
+    """Bars as the charts draw them: the ``top_k`` largest, largest first; else all, by name;
+    then one bar for the keys left out (``rest``: how many the publisher left out and what
+    they hold, plus those beyond ``top_k`` here), ``others_at`` its index."""
     if top_k > 0:
-        items = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top_k]
+        ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        items, beyond = ordered[:top_k], ordered[top_k:]
     else:
-        items = sorted(counts.items())
-    return {"labels": [k for k, _ in items], "values": [v for _, v in items]}
+        items, beyond = sorted(counts.items()), []
+    keys, total = rest[0] + len(beyond), rest[1] + sum(v for _, v in beyond)
+    out: dict[str, Any] = {"labels": [k for k, _ in items], "values": [v for _, v in items]}
+    if keys:
+        out["others_at"] = len(items)
+        out["labels"].append(f"others ({keys:,} keys)")
+        out["values"].append(total)
+    return out
 
 
 def _after(data: dict[str, Any], start: float) -> dict[str, Any]:

@@ -79,7 +79,13 @@ PANEL_DATA: dict[str, dict[str, Callable[[Any], bool]]] = {
     "points": {"x": GAPS, "y": GAPS},
     "values": {"edges": XS, "counts": XS},
 }
-OPTIONAL_DATA = {"markers": _items(_marker), "spans": _items(_span),
+def _others(value: Any) -> bool:
+    """What the keys left out of a categories panel hold: {"keys": N, "total": X}."""
+    return isinstance(value, dict) and type(value.get("keys")) is int \
+        and 0 <= value["keys"] <= 2**53 and number(value.get("total")) and value["total"] >= 0
+
+
+OPTIONAL_DATA = {"markers": _items(_marker), "spans": _items(_span), "others": _others,
                  "status": lambda v: v is None or isinstance(v, str),
                  "timed": lambda v: isinstance(v, bool)}
 

@@ -184,7 +184,7 @@
     chart.data.labels = labels;
     const ds = chart.data.datasets[0];
     ds.data = d.values || [];
-    ds.backgroundColor = labels.map((l, i) => (greyOther && String(l).toLowerCase() === 'other' ? OTHER : color(palette[i % palette.length], PALETTE[0])));
+    ds.backgroundColor = labels.map((l, i) => ((greyOther && String(l).toLowerCase() === 'other') || i === d.others_at ? OTHER : color(palette[i % palette.length], PALETTE[0])));
   }
 
   function makeLine(canvas, p) {
