@@ -11,12 +11,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 import pytest
 
-from buzzline.analytics import Counts
+from buzzline.analytics import Counts, MeanBy
 from buzzline.analytics.ranking import DEFAULT_TOP_K, OTHER, Leaders, rank
 from buzzline.apps import get_app
 from buzzline.charts.bar import BarChart
@@ -48,6 +49,12 @@ def view_of(authors: list[str], parts: int = 1) -> tuple[Counts, list[Counts]]:
     return view, counts
 
 
+@dataclass(frozen=True)
+class Row:
+    category: str
+    sentiment: float
+
+
 # -- analytics ------------------------------------------------------------------------------
 
 def test_the_view_and_its_ranking_follow_the_parts_exactly() -> None:
@@ -70,6 +77,40 @@ def test_the_view_and_its_ranking_follow_the_parts_exactly() -> None:
                 assert list(ranking.items()) == list(expected.items()), trial
                 assert ranking.others == len(truth) - len(ranking)
                 assert ranking.rest == truth.total() - sum(ranking.values())
+
+
+def test_means_per_key_combine_only_the_keys_a_batch_changed() -> None:
+    """The view of MeanBy (project: sentiment per category) adds what changed, and equals a
+    view made afresh from the parts after any updates, restores and huge values."""
+    rng = random.Random(5)
+    for trial in range(150):
+        parts = [MeanBy("category", "sentiment") for _ in range(rng.randint(1, 3))]
+        view = MeanBy("category", "sentiment")
+        for _ in range(rng.randint(1, 20)):
+            part = rng.choice(parts)
+            part.update([Row(f"c{rng.randint(0, rng.choice([3, 50]))}",
+                             rng.choice([0.5, -1.0, 1e308, 3]))
+                         for _ in range(rng.randint(0, 20))])
+            if rng.random() < 0.1:
+                part.load_state(part.state())
+            if rng.random() < 0.7:
+                view.combine(parts)
+                fresh = MeanBy("category", "sentiment")
+                fresh.combine(parts)
+                assert view.state() == fresh.state(), trial
+    big = [MeanBy("category", "sentiment")]
+    big[0].update([Row(f"c{i}", 1.0) for i in range(100_000)])
+    view = MeanBy("category", "sentiment")
+    view.combine(big)
+    big[0].update([Row("c7", 3.0)])
+    added = []
+    original = MeanBy._add
+    MeanBy._add = lambda self, parts, keys: (added.append(keys), original(self, parts, keys))[1]
+    try:
+        view.combine(big)
+    finally:
+        MeanBy._add = original
+    assert added == [{"c7"}] and view.means()["c7"] == 2.0
 
 
 def test_batches_and_frames_never_rank_or_sum_every_key(monkeypatch) -> None:

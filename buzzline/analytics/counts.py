@@ -111,10 +111,17 @@ class MeanBy(Analytic):
         self._sums: dict[str, float] = {}
         self._scaled: dict[str, tuple[float, int]] = {}  # key -> (total, scale): huge sums
         self._counts: Counter[str] = Counter()
+        # for a view summing this part: the keys updated since it last looked (kept only once
+        # a view looks), and a mark that moves when the part changes otherwise (a load)
+        self._changed: set[str] | None = None
+        self._epoch = 0
+        self._summed: list[tuple[MeanBy, int]] | None = None  # a view: its parts, their epochs
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
         sums = self._sums
         keys = list(map(self._key, messages))
+        if self._changed is not None:
+            self._changed.update(keys)
         for key, value in zip(keys, map(self._value, messages), strict=True):
             try:
                 total = sums[key] + value
@@ -158,13 +165,42 @@ class MeanBy(Analytic):
         if set(sums) | set(scaled) != set(counts) or set(sums) & set(scaled):
             raise ValueError("the sums and counts are of different keys")
         self._sums, self._scaled, self._counts = sums, scaled, counts
+        self._epoch += 1
 
     def combine(self, parts: Sequence[Self]) -> None:
-        sums: dict[str, float] = {}
-        scaled: dict[str, tuple[float, int]] = {}
-        counts: Counter[str] = Counter()
+        """Become the sum of ``parts``: of the keys they updated since the last call when the
+        parts are the same (per batch: the work of the batch, not of every key), else of all."""
+        summed = self._summed
+        if summed is not None and len(summed) == len(parts) and all(
+                part is seen and part._epoch == epoch
+                for part, (seen, epoch) in zip(parts, summed, strict=True)):
+            changed: set[str] = set()
+            for part in parts:
+                changed |= part._changed or set()
+            for key in changed:
+                self._sums.pop(key, None)
+                self._scaled.pop(key, None)
+                self._counts.pop(key, None)
+            self._add(parts, changed)
+        else:
+            self._sums, self._scaled, self._counts = {}, {}, Counter()
+            self._add(parts, None)
         for part in parts:
-            pairs = [*((k, (v, 0)) for k, v in part._sums.items()), *part._scaled.items()]
+            part._changed = set()
+        self._summed = [(part, part._epoch) for part in parts]
+
+    def _add(self, parts: Sequence[Self], keys: set[str] | None) -> None:
+        """Add the parts' sums and counts of ``keys`` (None: of every key) to this one's."""
+        sums, scaled, counts = self._sums, self._scaled, self._counts
+        for part in parts:
+            if keys is None:
+                pairs = [*((k, (v, 0)) for k, v in part._sums.items()),
+                         *part._scaled.items()]
+                counts.update(part._counts)
+            else:
+                pairs = [(k, (part._sums[k], 0)) if k in part._sums else (k, part._scaled[k])
+                         for k in keys if k in part._counts]
+                counts.update({k: part._counts[k] for k in keys if k in part._counts})
             for key, (value, scale) in pairs:
                 before = sums.get(key)
                 total = value if before is None else before + value
@@ -175,5 +211,3 @@ class MeanBy(Analytic):
                         scaled[key] = (total, new_scale)
                         continue
                 sums[key] = total
-            counts.update(part._counts)
-        self._sums, self._scaled, self._counts = sums, scaled, counts
