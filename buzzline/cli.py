@@ -22,7 +22,7 @@ from buzzline.engine.produce import ProduceJob
 from buzzline.engine.session import Session, ViewOptions
 from buzzline.engine.signals import defer_signals, ignore_signals, release_signals
 from buzzline.envfile import read_env_file, unknown_names
-from buzzline.errors import BuzzlineError, SettingsError
+from buzzline.errors import BuzzlineError, SettingsError, WriteFailed
 from buzzline.logs import configure_logging, escape_controls
 from buzzline.settings import Settings, env_names, load_settings
 from buzzline.sources.sample_data import write_sample_data
@@ -284,8 +284,12 @@ def _run_session(producers: list, consumers: list, view: dict[str, Any], setting
 
 def _write_summary(path: Path | None, summary: dict[str, Any]) -> None:
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(orjson.dumps(summary, option=orjson.OPT_INDENT_2) + b"\n")
+        except OSError as exc:  # a full disk, a folder in the way
+            raise WriteFailed(f"cannot write the summary {path}: {exc.strerror or exc}") \
+                from None
 
 
 def main(argv: list[str] | None = None) -> NoReturn:

@@ -185,6 +185,16 @@ def test_a_chart_image_on_a_full_disk_is_one_line(workdir: Path) -> None:
     assert _saved_messages(workdir) == 500  # the consumer still saved its checkpoint
 
 
+def test_a_summary_on_a_full_disk_is_one_line(workdir: Path) -> None:
+    done = run_buzzline(produce_args(500, seed=1), workdir)
+    assert done.returncode == 0, done.stderr
+    (workdir / "s.json").symlink_to("/dev/full")
+    done = run_buzzline(["consume", "basic", "--topic", TOPIC, "--from-beginning", "--count",
+                         "500", "--no-chart", "--summary-json", "s.json"], workdir)
+    one_error_line(done, 1, "cannot write the summary s.json: No space left on device")
+    assert _saved_messages(workdir) == 500  # counted and checkpointed all the same
+
+
 def test_a_log_file_on_a_full_disk_is_one_line(workdir: Path) -> None:
     logs = workdir / "logs"
     logs.mkdir()

@@ -13,6 +13,7 @@ from buzzline.kafka.install import Installation, read_version
 from buzzline.kafka.probe import answers
 from buzzline.kafka.process import free_port, running_pid
 from buzzline.kafka.storage import format_storage, java_command
+from buzzline.logs import mask
 
 __all__ = ["BrokerConfig", "BrokerInfo", "answers", "broker_version", "format_storage", "free_port",
            "is_running", "start", "stop", "tail_log", "write_server_properties"]
@@ -128,7 +129,7 @@ def start(installation: Installation, config: BrokerConfig, timeout: float = 60.
     except BuzzlineError as exc:
         secret = config.security.password if config.security else ""
         if secret and secret in str(exc):
-            raise BuzzlineError(str(exc).replace(secret, "***")) from None
+            raise BuzzlineError(mask(str(exc), secret)) from None
         raise
 
 

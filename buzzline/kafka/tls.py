@@ -13,6 +13,7 @@ from pathlib import Path
 from buzzline.errors import BuzzlineError
 from buzzline.kafka.jvm import find_java
 from buzzline.kafka.security import write_private
+from buzzline.logs import mask
 
 KEYTOOL_TIMEOUT = 60.0
 VALIDITY_DAYS = 3650
@@ -122,4 +123,4 @@ def _run(command: list[str], password: str, files: TlsFiles) -> None:
     if done.returncode != 0:
         reason = (done.stdout + done.stderr).strip().splitlines() or ["keytool failed"]
         raise BuzzlineError(f"cannot make the broker's certificate in {files.folder}: "
-                            f"{reason[-1].replace(password, '***')[:300]}")
+                            f"{mask(reason[-1], password)[:300]}")
