@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
     from buzzline.charts.base import Chart
 
-CATEGORY_COLORS = ("#2ca02c", "#d62728", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#7f7f7f")
-
 
 class ProjectApp(App):
     name = "project"
@@ -50,12 +48,12 @@ class ProjectApp(App):
 
         return [BarChart(axes[0], ranked(pipeline["categories"], settings), title=self.title,
                          xlabel="Category", top_k=settings.top_k,
-                         colors=parse_colors(settings.chart_colors, CATEGORY_COLORS))]
+                         colors=parse_colors(settings.chart_colors))]
 
     def feeds(self, pipeline: Pipeline, settings: Settings) -> list[Feed]:
         return [Feed(self.title, "bar", ranked(pipeline["categories"], settings),
                      {"top_k": settings.top_k, "xlabel": "Category"},
-                     split_colors(settings.chart_colors, CATEGORY_COLORS))]
+                     split_colors(settings.chart_colors))]
 
     def headline(self, summary: dict[str, Any]) -> str:
         return counted(summary, "category", "categories")

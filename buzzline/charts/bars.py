@@ -1,5 +1,5 @@
 """What the vertical and horizontal bar charts share: one bar per key, kept while the keys
-stay (only lengths and labels change), a key keeping its colour when ranks change, top-k with
+stay (only lengths and labels change), a key's colour its own (``ChartColors``), top-k with
 an "others" bar adding up the rest (bounded whatever the number of keys), and a value axis
 that grows in 1-2-5 steps."""
 
@@ -13,7 +13,6 @@ from matplotlib.text import Text
 
 from buzzline.analytics.ranking import leading
 from buzzline.charts.base import (
-    DEFAULT_COLORS,
     LAYOUT,
     LIMITS,
     SAME,
@@ -21,6 +20,7 @@ from buzzline.charts.base import (
     compact,
     grow_limit,
 )
+from buzzline.charts.palette import ChartColors
 
 OTHER_COLOR = "0.7"
 
@@ -43,10 +43,10 @@ class KeyedBars(Chart):
                  colors: Sequence[str], top_k: int) -> None:
         super().__init__(ax, title)
         self._values = values
-        self.colors = tuple(colors) or DEFAULT_COLORS
+        self._colors = ChartColors(colors)
+        self.colors = self._colors.colors
         self.top_k = top_k
         self.keys: list[str] = []
-        self._key_colors: dict[str, str] = {}
         self.bars: BarContainer | None = None
         self.labels: list[Text] = []
         self._top: float | None = None  # the longest bar at the last frame
@@ -72,12 +72,8 @@ class KeyedBars(Chart):
             for label in self.labels:
                 label.remove()
             self._other = others > 0
-            colors = self._key_colors
-            for key in keys:
-                if key not in colors:  # kept: a key keeps its colour (bounded by the keys shown)
-                    colors[key] = self.colors[len(colors) % len(self.colors)]
-            self._build(keys, [OTHER_COLOR if others and i == len(keys) - 1 else colors[key]
-                               for i, key in enumerate(keys)])
+            named = keys[:-1] if others else keys  # the "others" bar is grey
+            self._build(keys, [*self._colors.of(named), *([OTHER_COLOR] if others else [])])
             self.keys = keys
             redraw = LAYOUT
         for rect, label, value in zip(self.bars or (), self.labels, values, strict=True):

@@ -14,12 +14,14 @@ from matplotlib.colors import is_color_like
 from matplotlib.ticker import FuncFormatter
 
 from buzzline.charts.glyphs import glyph_ticks
+from buzzline.charts.palette import PALETTE
 from buzzline.errors import SettingsError
 
 # What a frame must redraw for a chart, from least to most work.
 UNCHANGED, SAME, LIMITS, LAYOUT = 0, 1, 2, 3
 
-DEFAULT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+# no colours given: each key its own colour, the same in every chart (see palette.py)
+DEFAULT_COLORS = PALETTE
 
 
 class Chart(ABC):

@@ -5,6 +5,8 @@ import math
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from buzzline.charts.fonts import use_fonts
+
 
 def grid_shape(panels: int) -> tuple[int, int]:
     """Rows and columns for ``panels`` axes: 1x1, 1x2, 2x2, 2x3..."""
@@ -17,6 +19,7 @@ def grid_shape(panels: int) -> tuple[int, int]:
 def make_figure(panels: int, title: str, backend: str | None = None) -> tuple[Figure, list[Axes]]:
     """A figure with ``panels`` axes. With a GUI ``backend`` it lives in a pyplot window;
     otherwise it is a plain Figure on an Agg canvas (no pyplot, no global state)."""
+    use_fonts()  # CJK and symbol fonts after the default one, where installed
     rows, cols = grid_shape(panels)
     size = (6.4 * cols if cols > 1 else 8.0, 4.4 * rows + 0.4)
     if backend is not None:

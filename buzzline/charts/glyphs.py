@@ -4,7 +4,9 @@ every frame, and five of them took most of a bar chart's frame. A ``GlyphText`` 
 character once per font, colour and dpi, and a frame only pastes those pictures side by side
 (the characters' advances, as matplotlib's own layout gives them) and blends the result: a few
 hundredths of a millisecond. On other canvases (PDF, SVG), rotated, multi-line or math text,
-or with a box behind it, it is an ordinary ``Text``."""
+or with a box behind it, it is an ordinary ``Text``. Either way in the font chain of
+``buzzline.charts.fonts`` (the font properties come from ``font.family``): the CJK or symbol
+font's glyphs are pictures like the others."""
 
 import math
 from typing import Any, NamedTuple
@@ -15,6 +17,8 @@ from matplotlib.axis import Axis, XAxis, XTick, YTick
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.colors import to_rgb
 from matplotlib.text import Text
+
+from buzzline.charts.fonts import font_chain
 
 PAD = 2  # pixels around the glyphs of a picture
 ALIGN_X = {"left": 0.0, "center": 0.5, "right": 1.0}
@@ -50,6 +54,8 @@ class GlyphText(Text):
 
     def draw(self, renderer: Any) -> None:
         text = self.get_text()
+        if not text.isascii():
+            font_chain().check(text)  # characters no font has: said once per run
         if not self._plain(renderer, text):
             return super().draw(renderer)
         if not self.get_visible() or not text:

@@ -15,6 +15,7 @@ from matplotlib.text import Text
 from buzzline.analytics.ranking import leading
 from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, SAME, Chart, drawable_label
 from buzzline.charts.glyphs import glyph_text
+from buzzline.charts.palette import ChartColors
 
 
 def number(total: float) -> str:
@@ -42,12 +43,12 @@ class PieChart(Chart):
     ) -> None:
         super().__init__(ax, title)
         self._values = values
-        self.colors = tuple(colors) or DEFAULT_COLORS
+        self._colors = ChartColors(colors)
+        self.colors = self._colors.colors
         self.top_k = top_k
         self.donut = donut
         self.min_label = min_label  # wedges smaller than this share get no label
         self.keys: list[str] = []
-        self._key_colors: dict[str, str] = {}
         self.wedges: list[Wedge] = []
         self.labels: list[Text] = []
         self._center: Text = glyph_text(ax, 0, 0, "", ha="center", va="center", fontsize=11,
@@ -93,13 +94,10 @@ class PieChart(Chart):
     def _rebuild(self, keys: list[str], other: bool) -> None:
         for artist in [*self.wedges, *self.labels]:
             artist.remove()
-        for key in keys:
-            if key not in self._key_colors:
-                self._key_colors[key] = self.colors[len(self._key_colors) % len(self.colors)]
+        colors = [*self._colors.of(keys[:-1] if other else keys), *(["0.7"] if other else [])]
         width = 0.42 if self.donut else None
         self.wedges = []
-        for i, key in enumerate(keys):
-            color = "0.7" if other and i == len(keys) - 1 else self._key_colors[key]
+        for key, color in zip(keys, colors, strict=True):
             wedge = Wedge((0, 0), 1.0, START, START, width=width, label=key,
                           facecolor=color, edgecolor="white", lw=1.2, animated=True)
             self.ax.add_patch(wedge)

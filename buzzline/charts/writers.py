@@ -28,6 +28,7 @@ class ImageWriter(ABC):
         return self.directory / f"{self.name}.png"
 
     def save_png(self, fig: Figure) -> Path:
+        _check_fonts(fig)
         tmp = self.png_path.with_suffix(".png.tmp")
         with _disk_errors(self.png_path, tmp):
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -68,6 +69,19 @@ class GifWriter(ImageWriter):
                                      duration=int(1000 / self.fps), loop=0)
             return gif
         return png
+
+
+def _check_fonts(fig: Figure) -> None:
+    """Say once per run when some text has characters that no font here draws (titles and
+    legends too: the glyph labels check their own)."""
+    from matplotlib.text import Text
+
+    from buzzline.charts.fonts import font_chain
+
+    chain = font_chain()
+    if not chain.warned:
+        for text in fig.findobj(Text):
+            chain.check(text.get_text())
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from typing import Any
 
 from buzzline.analytics.ranking import rank
 from buzzline.apps.base import Feed
+from buzzline.charts.palette import ChartColors, key_colors
 from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
 from buzzline.streams.base import KIND_SHAPES
 
@@ -114,7 +115,8 @@ def histogram(values: Sequence[float], bins: int = 20, low: float | None = None,
 
 
 def panel(feed: Feed, data: Any) -> dict[str, Any]:
-    """One panel for the page: title, kind, shape, options (colours in CSS), data."""
+    """One panel for the page: title, kind, shape, options (colours in CSS; with none given,
+    ``key_colors``: each category's colour, as the charts draw it), data."""
     kind, options = feed.kind, dict(feed.options)
     shape = KIND_SHAPES.get(kind, "categories")
     if shape == "categories":
@@ -129,6 +131,9 @@ def panel(feed: Feed, data: Any) -> dict[str, Any]:
         body = histogram(data, int(options.get("bins") or 20), _number(options.get("low")),
                          _number(options.get("high")))
     options["colors"] = [css_color(c) for c in feed.colors]
+    if shape == "categories" and ChartColors(feed.colors).by_key:
+        # each key's colour as the charts draw it (one source: the page looks them up)
+        options["key_colors"] = key_colors(body["counts"])
     return {"title": feed.title, "kind": kind, "shape": shape, "data": body,
             "options": {k: v for k, v in options.items() if v is not None}}
 

@@ -179,12 +179,21 @@
     chart.$buzz = {donut: !!o.donut};
     return chart;
   }
+  // a category's colour: the feed's key_colors (each key its own, as the charts draw it),
+  // else the colours given (--colors), in turn
+  function keyColor(o, label, i) {
+    const given = colorsOf(o), keyed = o.key_colors;
+    if (!given && keyed && typeof keyed === 'object' && Object.prototype.hasOwnProperty.call(keyed, label)
+        && typeof keyed[label] === 'string') return color(keyed[label], PALETTE[0]);
+    const palette = given || PALETTE;
+    return color(palette[i % palette.length], PALETTE[0]);
+  }
   function updateCategories(chart, p, greyOther) {
-    const d = p.data || {}, labels = d.labels || [], palette = colorsOf(p.options || {}) || PALETTE;
+    const d = p.data || {}, labels = d.labels || [], o = p.options || {};
     chart.data.labels = labels;
     const ds = chart.data.datasets[0];
     ds.data = d.values || [];
-    ds.backgroundColor = labels.map((l, i) => ((greyOther && String(l).toLowerCase() === 'other') || i === d.others_at ? OTHER : color(palette[i % palette.length], PALETTE[0])));
+    ds.backgroundColor = labels.map((l, i) => ((greyOther && String(l).toLowerCase() === 'other') || i === d.others_at ? OTHER : keyColor(o, String(l), i)));
   }
 
   function makeLine(canvas, p) {
