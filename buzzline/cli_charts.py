@@ -42,7 +42,9 @@ def describe_kinds() -> str:
             lines.append("  options:")
             width = max(len(o) for o in kind.options)
             lines += [f"    {o:<{width}}  {text}" for o, text in kind.options.items()]
-        lines.append(f"  colours: {kind.color_use}; default {', '.join(kind.default_colors)}")
+        default = ("the palette" if kind.default_colors == DEFAULT_COLORS
+                   else ", ".join(kind.default_colors))
+        lines.append(f"  colours: {kind.color_use}; default {default}")
         lines.append("")
     lines.append("Colours (--colors or BUZZLINE_CHART_COLORS): comma-separated matplotlib colours:")
     lines.append("  names ('red', 'tab:orange', 'C2'), hex codes ('#ff7f0e', '#f80'),")

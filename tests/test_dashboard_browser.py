@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from buzzline.charts.palette import key_colors
 from tests.conftest import IN_CI, ROOT, subprocess_env
 
 pytestmark = pytest.mark.slow
@@ -126,8 +127,10 @@ def shown(driver: Any) -> dict[str, dict]:
             for (const canvas of section.querySelectorAll('.panel canvas')) {
                 const chart = Chart.getChart(canvas);
                 if (!chart) continue;
-                charts.push({labels: chart.data.labels,
-                             values: chart.data.datasets[0] ? chart.data.datasets[0].data : []});
+                const first = chart.data.datasets[0];
+                charts.push({labels: chart.data.labels, values: first ? first.data : [],
+                             colors: first && Array.isArray(first.backgroundColor)
+                                 ? first.backgroundColor : []});
             }
             out[section.dataset.id] = {
                 messages: value('messages'), rejected: value('dead-letters'),
@@ -183,6 +186,9 @@ def test_the_page_shows_the_demo_live_and_ends_with_its_summary(browser, dashboa
         if counts is not None:  # the bar chart's bars are the summary's counts
             chart = page["charts"][0]
             assert dict(zip(chart["labels"], chart["values"], strict=True)) == counts, app
+            # each key in its own colour, as the charts draw it (Eve alike in basic and json)
+            assert dict(zip(chart["labels"], chart["colors"], strict=True)) == \
+                key_colors(counts), app
     smoker = by_app(consumers, "csv")["charts"][0]
     assert len(smoker["values"]) == summary["csv"]["messages"]  # every reading on the line
 

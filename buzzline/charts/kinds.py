@@ -27,6 +27,9 @@ POINTS = "points"  # tuple[list[float], list[float]]
 VALUES = "values"  # list[float]
 BAND = "band"  # BandSnapshot
 
+# the categories' colours (see buzzline.charts.palette)
+KEYED = "each category its own colour from the palette, or the colours given, in turn"
+
 SHAPES: dict[str, str] = {
     CATEGORIES: "dict[str, float]: a value per category",
     SERIES: "LineSnapshot(x, y, markers, spans, status, timed): a line with alert markers",
@@ -44,7 +47,7 @@ class ChartKind:
     description: str
     shape: str
     options: dict[str, str] = field(default_factory=dict)  # option name -> help
-    color_use: str = "one colour per category, in turn"  # what the colours are used for
+    color_use: str = KEYED  # what the colours are used for
     default_colors: tuple[str, ...] = DEFAULT_COLORS  # used when no colours are given
     factory: Maker | None = field(default=None, repr=False, compare=False)
     types: dict[str, Callable[[Any], Any]] = field(default_factory=dict, repr=False,
@@ -99,7 +102,7 @@ CHART_KINDS: Registry[ChartKind] = Registry("chart kind")
 
 def kind(name: str, description: str, shape: str, options: Mapping[str, str],
          types: Mapping[str, Callable[[Any], Any]] | None = None,
-         color_use: str = "one colour per category, in turn",
+         color_use: str = KEYED,
          default_colors: tuple[str, ...] = DEFAULT_COLORS) -> Callable[[Maker], Maker]:
     """Decorator: register ``factory(ax, data, *, title, colors, **options)`` as ``name``."""
 
@@ -158,7 +161,7 @@ def _hbar(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str
       {"top_k": "show the K largest and the rest as 'other' (0: all)",
        "donut": "draw a ring with the total in the middle (true/false)"},
       {"top_k": to_count, "donut": to_bool},
-      "one colour per category, in turn ('other' is grey)")
+      KEYED + " ('others' is grey)")
 def _pie(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
          **options: Any) -> Chart:
     from buzzline.charts.pie import PieChart
