@@ -41,11 +41,11 @@ def test_demo_is_reproducible_on_its_own_topics_as_the_readme_shows_it(tmp_path)
 
 
 def test_demo_leaves_the_apps_topics_to_the_apps(workdir):
-    run_buzzline(["produce", "basic", "--count", "40", "--interval", "0"], workdir)
     demo = run_buzzline(["demo", "--count", "30", "--interval", "0.001", "--no-chart"], workdir)
     assert demo.returncode == 0, demo.stderr[-2000:]
-    result = run_buzzline(["consume", "basic", "--from-beginning", "--count", "40", "--idle-exit",
-                           "1", "--no-chart", "--summary-json", "s.json"], workdir)
+    run_buzzline(["produce", "basic", "--count", "40", "--interval", "0"], workdir)
+    result = run_buzzline(["consume", "basic", "--from-beginning", "--idle-exit", "1",
+                           "--no-chart", "--summary-json", "s.json"], workdir)
     assert json.loads((workdir / "s.json").read_text())["messages"] == 40, result.stderr
 
 
@@ -111,9 +111,8 @@ def test_csv_input_that_is_a_folder_or_a_short_row_is_one_line(workdir):
     (workdir / "d").mkdir()
     result = run_buzzline(["produce", "csv", "--input", "d", "--interval", "0"], workdir)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1] == \
-        "buzzline: error: CSV file d cannot be read: Is a directory" or \
-        "d" in result.stderr.strip().splitlines()[-1]
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "buzzline: error: CSV file d cannot be read: ")
     (workdir / "s.csv").write_text("timestamp,temperature\n2025-01-01 15:00:00,70\n"
                                    "2025-01-01 15:01:00\n")
     result = run_buzzline(["produce", "csv", "--input", "s.csv", "--interval", "0"], workdir)
