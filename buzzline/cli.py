@@ -153,7 +153,8 @@ def produce(ctx: click.Context, app: str, transport: str | None, topic: str | No
 @click.option("--checkpoint-every", type=cli_types.EVERY, default=None,
               help="Save state and positions every SECONDS (0: after each batch) [1].")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after reading N messages.")
-@click.option("--idle-exit", type=cli_types.IDLE, help="Stop when no message came for SECONDS.")
+@click.option("--idle-exit", type=cli_types.IDLE,
+              help="Stop when no message came for SECONDS (Kafka: from the first assignment).")
 @click.option("--top-k", type=click.IntRange(min=0), help="Bar charts show the top K only.")
 @click.option("--line-window", type=click.IntRange(min=0), help="Line chart shows the last N.")
 @click.option("--title", help="Chart title.")
