@@ -51,7 +51,7 @@ clean:
 # The README's pictures, made by buzzline itself (headless, in a scratch folder).
 images: install
 	rm -rf .images-tmp && mkdir -p .images-tmp docs/images
-	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING demo --seed 7 --output ../docs/images
+	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING demo --output ../docs/images
 	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING produce basic --count 120 --interval 0 --seed 3
 	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING consume basic --from-beginning --count 120 --output ../docs/images
 	cd .images-tmp && ../$(BIN)/buzzline --log-level WARNING produce csv --interval 0

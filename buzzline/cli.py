@@ -30,6 +30,12 @@ from buzzline.transports import TRANSPORTS, create_transport
 
 log = logging.getLogger("buzzline.cli")
 DEMO_APPS = ("basic", "json", "csv", "project")
+# the demo's own topics and groups (files data/demo_*.jsonl): `consume basic` never counts them
+DEMO_STREAMS = {"basic_topic": "demo_basic", "buzz_topic": "demo_json",
+                "smoker_topic": "demo_csv", "project_topic": "demo_project",
+                "buzz_consumer_group_id": "demo_buzz", "smoker_consumer_group_id": "demo_smoker",
+                "project_consumer_group_id": "demo_project"}
+DEMO_SEED = 13  # the demo's messages without --seed: the README shows what it prints
 # commands that run a Session: a Ctrl-C from the start of the process stops them cleanly
 SESSION_COMMANDS = ("produce", "consume", "demo", "run")
 
@@ -131,7 +137,8 @@ def produce(ctx: click.Context, app: str, transport: str | None, topic: str | No
                      also=_kafka_if_reachable(settings) if also_kafka else [])
     session = Session([job], [], ViewOptions(title=the_app.title, image_name=app, charts=False))
     session.run()
-    click.echo(f"{app}: sent {job.sent:,} messages to {settings.transport} topic '{job.topic}'")
+    where = " and ".join([settings.transport, *(t.name for t in job.also)])
+    click.echo(f"{app}: sent {job.sent:,} messages to {where} topic '{job.topic}'")
 
 
 @cli.command()
@@ -146,7 +153,8 @@ def produce(ctx: click.Context, app: str, transport: str | None, topic: str | No
 @click.option("--checkpoint-every", type=cli_types.EVERY, default=None,
               help="Save state and positions every SECONDS (0: after each batch) [1].")
 @click.option("--count", type=click.IntRange(min=1), help="Stop after reading N messages.")
-@click.option("--idle-exit", type=cli_types.IDLE, help="Stop when no message came for SECONDS.")
+@click.option("--idle-exit", type=cli_types.IDLE,
+              help="Stop when no message came for SECONDS (Kafka: from the first assignment).")
 @click.option("--top-k", type=click.IntRange(min=0), help="Bar charts show the top K only.")
 @click.option("--line-window", type=click.IntRange(min=0), help="Line chart shows the last N.")
 @click.option("--title", help="Chart title.")
@@ -182,7 +190,8 @@ def consume(ctx: click.Context, app: str, transport: str | None, topic: str | No
               default=0.015, show_default=True,
               help="Seconds between messages of each stream (accelerated; for full speed run "
                    "`buzzline produce APP --interval 0` in another terminal).")
-@click.option("--seed", type=int, help="Random seed for generated messages.")
+@click.option("--seed", type=int,
+              help="Random seed for generated messages [a fixed one: the same run every time].")
 @click.option("--dashboard", "dashboard_port", type=click.IntRange(1, 65535), default=None,
               is_flag=False, flag_value=8050,
               help="Also serve the browser dashboard on PORT (8050 when none is given); the "
@@ -210,8 +219,10 @@ def demo(ctx: click.Context, transport: str | None, count: int | None, interval:
 
 def _demo(settings: Settings, count: int | None, interval: float, seed: int | None,
           view: dict[str, Any], endless: bool) -> None:
-    rng = random.Random(seed)
-    write_sample_data(settings.buzz_json_file, settings.smoker_csv_file, rng)
+    rng = random.Random(DEMO_SEED if seed is None else seed)
+    write_sample_data(settings.buzz_json_file, settings.smoker_csv_file,
+                      None if seed is None else random.Random(seed))
+    settings = replace(settings, **DEMO_STREAMS)
     the_transport = create_transport(settings.transport, settings)
     from buzzline.charts.display import resolve_display
 
@@ -235,13 +246,14 @@ def _demo(settings: Settings, count: int | None, interval: float, seed: int | No
 
 @cli.command()
 @click.option("--force", is_flag=True, help="Overwrite existing sample files.")
-@click.option("--seed", type=int, default=None, help="Random seed.")
+@click.option("--seed", type=int, default=None,
+              help="Random seed [a fixed one: the same files every time].")
 @click.pass_context
 def data(ctx: click.Context, force: bool, seed: int | None) -> None:
     """Write buzzline's sample data (buzz.json, smoker_temps.csv) into the data folder."""
     settings = _settings(ctx)
     written = write_sample_data(settings.buzz_json_file, settings.smoker_csv_file,
-                                random.Random(seed), overwrite=force)
+                                None if seed is None else random.Random(seed), overwrite=force)
     for path in written:
         click.echo(f"wrote {path}")
     if not written:

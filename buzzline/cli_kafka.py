@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from buzzline.errors import SettingsError
+from buzzline.errors import BuzzlineError, SettingsError
 from buzzline.settings import Settings
 
 if TYPE_CHECKING:  # imported when used, so that `buzzline --help` stays quick
@@ -16,6 +16,12 @@ if TYPE_CHECKING:  # imported when used, so that `buzzline --help` stays quick
     from buzzline.kafka.security import BrokerSecurity
 
 SASL_CHOICES = ("plain", "scram-sha-256", "scram-sha-512")
+
+
+class NoBrokerLog(BuzzlineError):
+    """`kafka logs` found no log where it looked (exit code 1, as `tail` of a missing file)."""
+
+    exit_code = 1
 
 
 def _paths(settings: Settings) -> tuple[Path, Path]:
@@ -35,7 +41,8 @@ def _broker_config(settings: Settings, port: int | None, data_dir: Path | None,
 
     host, _, default_port = settings.kafka_broker_address.rpartition(":")
     port = port or int(default_port or 9092)
-    return BrokerConfig(data_dir=data_dir or _paths(settings)[1], host=host or "localhost",
+    data_dir = (data_dir or _paths(settings)[1]).expanduser().absolute()
+    return BrokerConfig(data_dir=data_dir, host=host or "localhost",
                         port=port, controller_port=port + 1, security=security)
 
 
@@ -183,7 +190,12 @@ def register(cli: click.Group, settings_of) -> None:
         """The tail of the broker's log."""
         from buzzline.kafka.broker import tail_log
 
-        click.echo(tail_log(_broker_config(settings_of(ctx), None, data_dir), lines))
+        config = _broker_config(settings_of(ctx), None, data_dir)
+        if not config.log_file.is_file():
+            hint = "" if data_dir else " (for a broker started with --data-dir D: " \
+                "buzzline kafka logs --data-dir D)"
+            raise NoBrokerLog(f"no broker log at {config.log_file}{hint}")
+        click.echo(tail_log(config, lines))
 
 
 def _version(settings: Settings) -> str | None:

@@ -89,7 +89,7 @@ class ScrubFilter(logging.Filter):
         home = str(Path.home())
         try:
             user = getpass.getuser()
-        except (KeyError, OSError):
+        except (KeyError, OSError, ImportError):  # Windows without USERNAME: no pwd module
             user = os.environ.get("USER", "")
         self.replacements: list[tuple[re.Pattern[str], str]] = [
             (re.compile(_whole(s)), "***") for s in sorted(set(secrets), key=len, reverse=True)

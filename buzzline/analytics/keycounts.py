@@ -17,6 +17,13 @@ def top_k(counts: dict[str, int], k: int) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
+def plural(word: str) -> str:
+    """"author" -> "authors", "category" -> "categories" (the key of a top list)."""
+    if word.endswith("y") and word[-2:-1] not in ("", *"aeiou"):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
 SORTED_UP_TO = 100_000  # a result lists more keys than this in first-seen order (no sort)
 
 
@@ -79,7 +86,7 @@ class Counts(Analytic):
             counts = dict(sorted(counts.items()))
         return {
             f"{self.field}_counts": dict(counts),
-            f"top_{self.field}s": [name for name, _ in self.top_k()],
+            f"top_{plural(self.field)}": [name for name, _ in self.top_k()],
         }
 
     def state(self) -> dict[str, Any]:

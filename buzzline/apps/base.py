@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from buzzline.analytics import Counts, Pipeline
+from buzzline.analytics.keycounts import plural as plural_of
 from buzzline.analytics.ranking import DEFAULT_TOP_K, Ranking
 from buzzline.clock import Clock
 from buzzline.engine.status import WIDTH, one_line
@@ -52,7 +53,7 @@ def counted(summary: dict[str, Any], field: str, plural: str) -> str:
         every = ", ".join(f"{k} {n}" for k, n in counts.items())
         if len(head) + len(every) + 3 <= WIDTH:
             return one_line(f"{head} ({every})")
-    top = ", ".join(f"{k} {counts[k]:,}" for k in summary.get(f"top_{field}s", [])
+    top = ", ".join(f"{k} {counts[k]:,}" for k in summary.get(f"top_{plural_of(field)}", [])
                     if k in counts)
     return one_line(f"{head} ({len(counts):,} {plural}; top: {top})")
 

@@ -69,4 +69,4 @@ class JsonApp(BuzzApp):
 
     def source(self, settings: Settings, rng: random.Random, clock: Clock,
                count: int | None) -> Iterator[Message]:
-        return read_buzz_file(ensure_sample(settings.buzz_json_file, rng), count)
+        return read_buzz_file(ensure_sample(settings.buzz_json_file), count)

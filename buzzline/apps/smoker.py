@@ -32,7 +32,7 @@ class SmokerApp(App):
 
     def source(self, settings: Settings, rng: random.Random, clock: Clock,
                count: int | None) -> Iterator[Message]:
-        return read_smoker_csv(ensure_sample(settings.smoker_csv_file, rng), count)
+        return read_smoker_csv(ensure_sample(settings.smoker_csv_file), count)
 
     def key(self, message: Message) -> bytes | None:
         """One key for the whole cook: one partition, so readings stay in order."""

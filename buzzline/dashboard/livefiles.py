@@ -13,7 +13,7 @@ from pathlib import Path
 from buzzline.dashboard.records import MAX_FILE_BYTES
 
 MAX_FILES = 512  # live files looked at per scan (one per running consumer is the norm)
-OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) \
+OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) \
     | getattr(os, "O_CLOEXEC", 0)
 
 

@@ -153,7 +153,8 @@ class ConsumeJob:
                         next_checkpoint = time.monotonic() + every
                     if self.count is not None and self.read >= self.count:
                         break
-                    idle = time.monotonic() - last_message
+                    since = consumer.idle_from()  # None: not assigned yet, not idle
+                    idle = 0.0 if since is None else time.monotonic() - max(last_message, since)
                     if self.input_done.is_set() and (batch.caught_up or idle >= DRAIN_SECONDS):
                         if not batch.caught_up:
                             log.warning("%s: the producers finished and nothing came for %ss: "

@@ -10,6 +10,7 @@ import orjson
 from buzzline.sources.buzz import generate_buzz
 
 SAMPLE_AUTHORS = ("Alice", "Bob", "Charlie", "Diana", "Eve")
+SAMPLE_SEED = 2025  # the sample files without a seed: the same every time, as the README shows
 log = logging.getLogger(__name__)
 
 
@@ -47,21 +48,23 @@ def write_buzz_json(path: Path, rng: random.Random, count: int = 100) -> Path:
 SAMPLE_NAMES = {"buzz.json": write_buzz_json, "smoker_temps.csv": write_smoker_csv}
 
 
-def ensure_sample(path: Path, rng: random.Random) -> Path:
+def ensure_sample(path: Path) -> Path:
     """``path`` itself if it exists; if it is missing and carries a sample's name
-    (buzz.json, smoker_temps.csv), buzzline's sample is written there first. Any other
-    missing file is the reader's error to report."""
+    (buzz.json, smoker_temps.csv), buzzline's sample (from ``SAMPLE_SEED``) is written there
+    first. Any other missing file is the reader's error to report."""
     writer = SAMPLE_NAMES.get(path.name)
     if writer is not None and not path.exists():
         log.info("no %s yet: writing buzzline's sample there", path)
-        writer(path, rng)
+        writer(path, random.Random(SAMPLE_SEED))
     return path
 
 
 def write_sample_data(
-    buzz_path: Path, csv_path: Path, rng: random.Random, overwrite: bool = False
+    buzz_path: Path, csv_path: Path, rng: random.Random | None = None, overwrite: bool = False
 ) -> list[Path]:
-    """Write whichever sample file is missing (or both with ``overwrite``); return those written."""
+    """Write whichever sample file is missing (or both with ``overwrite``); return those written.
+    Without ``rng``, from ``SAMPLE_SEED``: the same files every time."""
+    rng = rng or random.Random(SAMPLE_SEED)
     written = []
     if overwrite or not buzz_path.exists():
         written.append(write_buzz_json(buzz_path, rng))

@@ -121,6 +121,12 @@ class Consumer(ABC):
         """Why nothing can be read now (e.g. "broker unreachable"), None while it can."""
         return None
 
+    def idle_from(self) -> float | None:
+        """The ``time.monotonic()`` from which a wait for messages counts as idle (e.g. for
+        ``--idle-exit``); None while the consumer cannot read yet (a group member before its
+        first assignment). Transports that read at once: minus infinity."""
+        return float("-inf")
+
     def identity(self) -> dict[int, dict | None] | None:
         """partition -> what its position (``positions()``, now) belongs to (a file: device,
         inode, size and a hash of its first bytes; None: no file yet), saved with that

@@ -68,9 +68,9 @@ class KafkaTransport(Transport):
             refused = self._refusal()
             if refused:
                 raise TransportUnavailable(refused) from None
-            listening = _accepts_connections(self.settings.kafka_broker_address)
-            if not listening or time.monotonic() >= deadline:
-                raise TransportUnavailable(self._unreachable(timeout, listening)) from None
+            found = _connect(self.settings.kafka_broker_address)
+            if found in ("refused", "unresolved") or time.monotonic() >= deadline:
+                raise TransportUnavailable(self._unreachable(timeout, found)) from None
             time.sleep(0.1)
 
     def _refusal(self) -> str | None:
@@ -94,14 +94,24 @@ class KafkaTransport(Transport):
                     "that the broker's address is in its certificate")
         return None
 
-    def _unreachable(self, timeout: float, listening: bool) -> str:
+    def _unreachable(self, timeout: float, found: str) -> str:
+        """One line on what happened: no answer in time, a refusal, a name that does not
+        resolve."""
         address = self.settings.kafka_broker_address
-        if listening:
+        if found == "listening":
             return (f"Kafka at {address} accepts connections but did not answer within "
                     f"{timeout:g} s over {self.settings.kafka_security_protocol}: check "
                     "KAFKA_SECURITY_PROTOCOL (does the broker need SASL or SSL?)")
-        return (f"cannot reach Kafka at {address} within {timeout:g} s; start a local broker "
-                "with `buzzline kafka start` (or set KAFKA_BROKER_ADDRESS)")
+        if found == "unresolved":
+            return (f"cannot reach Kafka at {address}: the host name does not resolve; check "
+                    "KAFKA_BROKER_ADDRESS")
+        if found == "refused":
+            return (f"cannot reach Kafka at {address}: connection refused (no broker listens "
+                    "there); start a local broker with `buzzline kafka start` (or set "
+                    "KAFKA_BROKER_ADDRESS)")
+        return (f"cannot reach Kafka at {address}: no answer within {timeout:g} s; check "
+                "KAFKA_BROKER_ADDRESS and that the broker runs (or start a local one with "
+                "`buzzline kafka start`)")
 
     def ensure_topic(self, topic: str, partitions: int | None = None,
                      replication: int | None = None, reset: bool = False) -> None:
@@ -194,14 +204,23 @@ class KafkaTransport(Transport):
 FETCH_CONFIG = {"fetch.queue.backoff.ms": 10}
 
 
-def _accepts_connections(bootstrap: str, timeout: float = 1.0) -> bool:
-    """True when one of the ``host:port`` of ``bootstrap`` accepts a TCP connection."""
+def _connect(bootstrap: str, timeout: float = 1.0) -> str:
+    """What a TCP connection to the ``host:port`` of ``bootstrap`` meets: "listening" (one
+    accepts), "refused", "unresolved" (no name resolves) or "timeout"."""
+    outcomes = []
     for server in bootstrap.split(","):
         host, _, port = server.strip().split("://")[-1].rpartition(":")
         try:
             socket.create_connection((host.strip("[]") or "localhost", int(port)),
                                      timeout).close()
-            return True
+            return "listening"
+        except socket.gaierror:
+            outcomes.append("unresolved")
+        except ConnectionRefusedError:
+            outcomes.append("refused")
         except (OSError, ValueError):
-            continue
-    return False
+            outcomes.append("timeout")
+    for outcome in ("timeout", "refused", "unresolved"):
+        if outcome in outcomes:
+            return outcome
+    return "timeout"

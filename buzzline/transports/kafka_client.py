@@ -34,6 +34,7 @@ class KafkaConsumer(Consumer):
         self._assigned: set[int] = set()
         self._positions: dict[int, int] = {}  # partition -> next offset to read, when known
         self._started: set[int] = set()  # partitions that had their first assignment
+        self._first_assigned: float | None = None  # when the group first gave us partitions
         self._errors_logged = 0
         self._down_since: float | None = None  # when librdkafka said no broker answers
         self._next_probe = 0.0
@@ -73,6 +74,9 @@ class KafkaConsumer(Consumer):
             return
         self._reached()
 
+    def idle_from(self) -> float | None:
+        return self._first_assigned  # joining a group (3 s on a broker's defaults) is no idle
+
     def _reached(self) -> None:
         if self._down_since is not None:
             log.info("%s: the Kafka broker answers again after %.0f s", self.topic,
@@ -108,6 +112,8 @@ class KafkaConsumer(Consumer):
             else:  # the broker did not say: librdkafka decides (see lag())
                 self._positions.pop(tp.partition, None)
         self._assigned |= {tp.partition for tp in partitions}
+        if self._first_assigned is None:
+            self._first_assigned = time.monotonic()
         self._reached()  # the group answered
         consumer.assign(partitions)
         log.debug("%s: assigned %s", self.group,
