@@ -1,9 +1,13 @@
-"""The dashboard figure: one Axes per panel in a grid, in a window or on a headless canvas."""
+"""The dashboard figure: one Axes per panel in a grid, in a window or on a headless canvas.
+A window fits the screen: at most ``SCREEN_SHARE`` of it (Tk: the screen's size; Qt: the
+primary screen's available geometry), the figure made smaller at the same dpi."""
 
 import math
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+SCREEN_SHARE = 0.9  # a window takes at most this share of the screen's width and height
 
 
 def grid_shape(panels: int) -> tuple[int, int]:
@@ -28,6 +32,7 @@ def make_figure(panels: int, title: str, backend: str | None = None) -> tuple[Fi
         fig = plt.figure(figsize=size, layout="constrained")
         if fig.canvas.manager is not None:
             fig.canvas.manager.set_window_title(title)
+            fit_to_screen(fig)
     else:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -37,3 +42,52 @@ def make_figure(panels: int, title: str, backend: str | None = None) -> tuple[Fi
         fig.suptitle(title, fontweight="bold")
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(panels)]
     return fig, axes
+
+
+def screen_size(fig: Figure) -> tuple[int, int] | None:
+    """The size in pixels of the screen ``fig``'s window is on (None: no window, or a
+    toolkit not known here)."""
+    window = getattr(fig.canvas.manager, "window", None)
+    if hasattr(window, "winfo_screenwidth"):  # Tk
+        return window.winfo_screenwidth(), window.winfo_screenheight()
+    if hasattr(window, "screen"):  # Qt: the available part of the primary screen
+        from matplotlib.backends.qt_compat import QtWidgets
+
+        geometry = QtWidgets.QApplication.primaryScreen().availableGeometry()
+        return geometry.width(), geometry.height()
+    return None
+
+
+def _toolbar_height(fig: Figure) -> int:
+    toolbar = getattr(fig.canvas.manager, "toolbar", None)
+    if hasattr(toolbar, "winfo_reqheight"):  # Tk
+        return int(toolbar.winfo_reqheight())
+    if hasattr(toolbar, "sizeHint"):  # Qt
+        return int(toolbar.sizeHint().height())
+    return 0
+
+
+def fit_to_screen(fig: Figure, share: float = SCREEN_SHARE) -> None:
+    """Make ``fig`` (in a window) smaller, at the same dpi and proportions, until the window
+    with its toolbar takes at most ``share`` of the screen's width and height."""
+    screen = screen_size(fig)
+    if screen is None:
+        return
+    width, height = fig.get_size_inches() * fig.dpi
+    room_w, room_h = screen[0] * share, screen[1] * share - _toolbar_height(fig)
+    scale = min(1.0, room_w / width, max(room_h, 1.0) / height)
+    if scale < 1.0:
+        inches = fig.get_size_inches() * scale
+        fig.set_size_inches(inches[0], inches[1], forward=True)
+
+
+def window_size(fig: Figure) -> list[int] | None:
+    """The width and height in pixels of ``fig``'s window as the toolkit has it (None:
+    headless)."""
+    window = getattr(fig.canvas.manager, "window", None)
+    if hasattr(window, "winfo_width"):  # Tk
+        window.update_idletasks()
+        return [window.winfo_width(), window.winfo_height()]
+    if hasattr(window, "frameGeometry"):  # Qt
+        return [window.width(), window.height()]
+    return None
