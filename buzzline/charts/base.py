@@ -51,8 +51,8 @@ class Chart(ABC):
 
     def limits(self) -> dict[str, Any]:
         """The axes' limits as drawn (for summaries and tests)."""
-        return {"title": self.title, "x": list(self.ax.get_xlim()),
-                "y": list(self.ax.get_ylim())}
+        return {"title": self.title, "x": [float(v) for v in self.ax.get_xlim()],
+                "y": [float(v) for v in self.ax.get_ylim()]}
 
     @abstractmethod
     def snapshot(self) -> Any:
@@ -98,7 +98,7 @@ def drawable(value: float) -> float:
 def distinct(lo: float, hi: float) -> tuple[float, float]:
     """Limits ``lo`` < ``hi`` far enough apart for ticks: two values that (almost) round to
     one float at a large magnitude are spread around their middle."""
-    gap = max(abs(lo), abs(hi)) * 1e-9
+    gap = max(abs(lo), abs(hi)) * 1e-12  # (a second at a date number is 6e-10 of it)
     if hi - lo > gap:
         return lo, hi
     middle, half = lo / 2 + hi / 2, max(gap, 0.5)

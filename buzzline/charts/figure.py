@@ -3,6 +3,7 @@ A window fits the screen: at most ``SCREEN_SHARE`` of it (Tk: the screen's size;
 primary screen's available geometry), the figure made smaller at the same dpi."""
 
 import math
+import sys
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -67,18 +68,33 @@ def _toolbar_height(fig: Figure) -> int:
     return 0
 
 
+def _pixel_ratio(fig: Figure) -> float:
+    """Screen pixels per figure pixel once the window shows: Tk scales the figure by the
+    screen's dpi (as matplotlib's TkAgg does on showing it); Qt counts logical pixels."""
+    window = getattr(fig.canvas.manager, "window", None)
+    if sys.platform == "linux" and hasattr(window, "winfo_fpixels"):
+        return float(window.winfo_fpixels("1i")) / 96
+    if sys.platform == "win32" and hasattr(window, "tk"):
+        return round(float(window.tk.call("tk", "scaling")) / (96 / 72), 2)
+    return 1.0
+
+
 def fit_to_screen(fig: Figure, share: float = SCREEN_SHARE) -> None:
     """Make ``fig`` (in a window) smaller, at the same dpi and proportions, until the window
     with its toolbar takes at most ``share`` of the screen's width and height."""
     screen = screen_size(fig)
     if screen is None:
         return
-    width, height = fig.get_size_inches() * fig.dpi
-    room_w, room_h = screen[0] * share, screen[1] * share - _toolbar_height(fig)
+    ratio = _pixel_ratio(fig)
+    width, height = fig.get_size_inches() * fig.dpi * ratio
+    room_w, room_h = screen[0] * share, screen[1] * share - _toolbar_height(fig) * ratio
     scale = min(1.0, room_w / width, max(room_h, 1.0) / height)
     if scale < 1.0:
         inches = fig.get_size_inches() * scale
         fig.set_size_inches(inches[0], inches[1], forward=True)
+        toolbar = getattr(fig.canvas.manager, "toolbar", None)
+        if hasattr(toolbar, "winfo_reqwidth"):  # Tk's asks for the figure's first width
+            toolbar.configure(width=int(fig.bbox.width))
 
 
 def window_size(fig: Figure) -> list[int] | None:

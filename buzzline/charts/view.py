@@ -394,4 +394,5 @@ class LiveView:
                 "mean_frame_ms": round(mean * 1000, 2),
                 "fps": round(self.frames / wall, 2) if wall > 0 else 0.0,
                 "limits": [chart.limits() for chart in self.charts()],
-                "window": self.window}
+                "window": self.window,  # its size in screen pixels; the figure's own dpi:
+                "dpi": float(self.fig.dpi / self.fig.canvas.device_pixel_ratio)}
