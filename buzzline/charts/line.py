@@ -174,9 +174,8 @@ class LineChart(Chart):
         lo, hi = drawable(min(ys)), drawable(max(ys))
         first, last = drawable(xs[0]), drawable(xs[-1])
         new_x = self._x_limits(first, last, (x0, x1))
-        # live, room below and above the readings; settled (or scrolling), they fit
-        new_y = fit_range(lo, hi, (y0, y1), self.settled or self.window > 0, margin=0.05,
-                          room=0.1)
+        # live (scrolling too), room below and above the readings; settled, they fit
+        new_y = fit_range(lo, hi, (y0, y1), self.settled, margin=0.05, room=0.15)
         if new_x == (x0, x1) and new_y == (y0, y1):
             return SAME
         self.ax.set_xlim(*new_x)
