@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,20 @@ def run_buzzline(args: list[str], workdir: Path, timeout: float = 120, module: s
 
 
 @pytest.fixture(scope="session")
-def xvfb_display() -> str:
+def xvfb_display() -> Iterator[str]:
     """A virtual X display (Xvfb) for window tests; CI must have it, elsewhere skip without."""
+    yield from start_xvfb("1600x1000x24")
+
+
+@pytest.fixture(scope="session")
+def xvfb_small_screen() -> Iterator[str]:
+    """A virtual X display on a 1280x1000 screen (a laptop's): a window must fit in it."""
+    yield from start_xvfb("1280x1000x24")
+
+
+def start_xvfb(screen: str) -> Iterator[str]:
+    """Xvfb on the first free display number with one ``screen`` (WxHxDEPTH); yields the
+    DISPLAY name and stops it afterwards."""
     xvfb = shutil.which("Xvfb")
     if xvfb is None:
         if IN_CI:
@@ -62,7 +75,7 @@ def xvfb_display() -> str:
     for number in range(90, 130):
         if Path(f"/tmp/.X11-unix/X{number}").exists() or Path(f"/tmp/.X{number}-lock").exists():
             continue
-        proc = subprocess.Popen([xvfb, f":{number}", "-screen", "0", "1600x1000x24", "-nolisten",
+        proc = subprocess.Popen([xvfb, f":{number}", "-screen", "0", screen, "-nolisten",
                                  "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and proc.poll() is None:

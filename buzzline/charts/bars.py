@@ -1,7 +1,7 @@
 """What the vertical and horizontal bar charts share: one bar per key, kept while the keys
 stay (only lengths and labels change), a key's colour its own (``ChartColors``), top-k with
 an "others" bar adding up the rest (bounded whatever the number of keys), and a value axis
-that grows in 1-2-5 steps."""
+that grows in steps a third apart at most (``grow_limit``) and fits the bars when settled."""
 
 from abc import abstractmethod
 from collections.abc import Callable, Sequence
@@ -18,7 +18,7 @@ from buzzline.charts.base import (
     SAME,
     Chart,
     compact,
-    grow_limit,
+    value_limit,
 )
 from buzzline.charts.palette import ChartColors
 
@@ -51,7 +51,6 @@ class KeyedBars(Chart):
         self.labels: list[Text] = []
         self._top: float | None = None  # the longest bar at the last frame
         self._growth = 0.0  # how much it grew in recent frames (a decaying max)
-        self._ahead = False  # whether the value axis' limit was chosen for fast growth
         self._other = False  # whether the last bar adds up the keys left out
 
     def snapshot(self) -> Bars:
@@ -87,28 +86,19 @@ class KeyedBars(Chart):
         return redraw
 
     def settle(self) -> None:
-        self._growth, self._top, self._last = 0.0, None, None
+        super().settle()
+        self._growth, self._top = 0.0, None
 
     def _value_limit(self, top: float) -> float | None:
-        """A new limit for the value axis, or None to keep it. It grows in 1-2-5 steps; while
-        the values grow fast (a catch-up, a replay) the step leaves room for ``ahead`` frames
-        of growth, so the axis moves every few seconds rather than every second, and comes
-        back to the usual step once the values slow down."""
+        """A new limit for the value axis, or None to keep it (``value_limit``): settled, the
+        longest bar and its headroom; live, steps a third apart at most, with room for
+        ``ahead`` frames of growth while the values grow fast (a catch-up, a replay), up to
+        a quarter of the longest bar, so the bars always fill most of the axis."""
         grown = top - self._top if self._top is not None else 0.0
         self._top = top
         self._growth = max(grown, self._growth * 0.8)
-        old = self._limit()
-        need = max(top * self.headroom, top + self.ahead * self._growth)
-        new = grow_limit(old, need)
-        if new is not None:
-            self._ahead = need > top * self.headroom
-            return new
-        usual = grow_limit(0, top * self.headroom)
-        slow = self.ahead * self._growth <= 0.1 * top  # less than 10 % in `ahead` frames
-        if self._ahead and slow and usual is not None and usual < old:
-            self._ahead = False
-            return usual
-        return None
+        return value_limit(self._limit(), top, self.headroom, self.settled,
+                           self.ahead * self._growth)
 
     def _relayout(self, old: float, new: float) -> bool:
         """Whether the value axis' new limit changes the space its tick labels need."""

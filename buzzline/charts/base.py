@@ -29,6 +29,10 @@ class Chart(ABC):
         self.ax = ax
         self.title = title
         self._last: Any = None
+        # the picture being drawn is a settled one (the stream ended or went idle): its axes
+        # fit the data, with no room kept for growth; until the data changes again
+        self.settled = False
+        self._settling = False
         ax.set_title(title)
         # a rescale draws an axis' tick labels again: from glyph pictures, 20x faster
         glyph_ticks(ax.xaxis)
@@ -36,14 +40,21 @@ class Chart(ABC):
 
     def update(self, snap: Any) -> int:
         """Render ``snap`` unless it equals the last one (then: ``UNCHANGED``, nothing to draw)."""
-        if snap == self._last:
+        if snap == self._last and not self._settling:
             return UNCHANGED
         self._last = snap
+        self.settled, self._settling = self._settling, False
         return max(SAME, self.render(snap))
 
-    def settle(self) -> None:  # noqa: B027 - optional hook
-        """The stream has ended: the next frame is the last picture, so give up any room
-        kept for fast growth (and redraw it even when the data did not change)."""
+    def settle(self) -> None:
+        """The stream has ended or gone idle: the next frame is drawn (even when the data did
+        not change) with axes that fit the data, no room kept for growth (``settled``)."""
+        self._settling = True
+
+    def limits(self) -> dict[str, Any]:
+        """The axes' limits as drawn (for summaries and tests)."""
+        return {"title": self.title, "x": [float(v) for v in self.ax.get_xlim()],
+                "y": [float(v) for v in self.ax.get_ylim()]}
 
     @abstractmethod
     def snapshot(self) -> Any:
@@ -89,27 +100,71 @@ def drawable(value: float) -> float:
 def distinct(lo: float, hi: float) -> tuple[float, float]:
     """Limits ``lo`` < ``hi`` far enough apart for ticks: two values that (almost) round to
     one float at a large magnitude are spread around their middle."""
-    gap = max(abs(lo), abs(hi)) * 1e-9
+    gap = max(abs(lo), abs(hi)) * 1e-12  # (a second at a date number is 6e-10 of it)
     if hi - lo > gap:
         return lo, hi
     middle, half = lo / 2 + hi / 2, max(gap, 0.5)
     return middle - half, middle + half
 
 
+# The steps a growing value axis takes, per decade: no more than a third apart, so the data
+# fills most of the axis (a 1-2-5 step could draw a largest bar of 1M on a 0-2M axis).
+STEPS = (10, 12, 15, 20, 25, 30, 40, 50, 60, 80)
+ROOM = 1.25  # live, an axis keeps at most this much room for growth beyond the data
+FILL = 0.5  # ... and fits again when the data fills less than this share of it
+
+
 def grow_limit(current: float, needed: float) -> float | None:
-    """A new upper limit when ``needed`` no longer fits: the next of 10, 20, 50, 100, 200...
-    above it, so a growing count rescales (a full redraw) only a few times per decade; at
-    most ``LIMIT``."""
+    """A new upper limit when ``needed`` no longer fits: the next of 1, 1.2, 1.5, 2, 2.5, 3,
+    4, 5, 6, 8, 10, 12... at or above it, so a growing count rescales about ten times per
+    decade; at most ``LIMIT``."""
     if needed <= current:
         return None
     if not needed < LIMIT:
         return LIMIT if current < LIMIT else None
-    step = 10.0
-    while True:
-        for factor in (1, 2, 5):
-            if step * factor >= needed:
-                return step * factor
-        step *= 10
+    tenth = 10.0 ** (math.floor(math.log10(needed)) - 1)
+    for decade in (tenth, tenth * 10):
+        for step in STEPS:
+            if step * decade >= needed:
+                return min(step * decade, LIMIT)
+    return LIMIT
+
+
+def value_limit(old: float, top: float, headroom: float, settled: bool,
+                growth: float = 0.0) -> float | None:
+    """The upper limit of a value axis from 0 whose largest value is ``top`` (None: keep
+    ``old``). Settled: ``top * headroom``, no more. Live: a step of ``grow_limit`` above
+    ``top * headroom``, leaving room for ``growth`` (what the values may grow by before
+    the next rescale) up to ``ROOM``; it moves when the top no longer fits, fills less
+    than ``FILL`` of the axis, or grows slowly again (the room kept for growth goes)."""
+    if not top > 0:
+        return None
+    if settled:
+        new = min(top * headroom, LIMIT)
+    else:
+        need = max(top * headroom, min(top + growth, top * ROOM))
+        new = grow_limit(0.0, need) or LIMIT
+        slow = growth <= (headroom - 1) * top  # the room kept for growth can go
+        if need <= old and top >= old * FILL and not (slow and new < old):
+            return None
+    return new if new != old else None
+
+
+def fit_range(lo: float, hi: float, current: tuple[float, float], settled: bool,
+              margin: float = 0.04, room: float = 0.2, least: float = 0.5
+              ) -> tuple[float, float]:
+    """Limits for data from ``lo`` to ``hi``: settled, ``margin`` of the range on either side;
+    live, ``current`` while the data fits and fills at least ``FILL`` of it, else ``margin``
+    below and ``margin + room`` above (room to grow into). A single value: +-``least``."""
+    span = hi - lo
+    if not span > 0:
+        return distinct(lo - least, hi + least)
+    if settled:
+        return distinct(drawable(lo - margin * span), drawable(hi + margin * span))
+    c0, c1 = current
+    if c0 <= lo and hi <= c1 and span >= FILL * (c1 - c0):
+        return current
+    return distinct(drawable(lo - margin * span), drawable(hi + (margin + room) * span))
 
 
 def digits(value: float) -> int:

@@ -1,11 +1,16 @@
-"""The dashboard figure: one Axes per panel in a grid, in a window or on a headless canvas."""
+"""The dashboard figure: one Axes per panel in a grid, in a window or on a headless canvas.
+A window fits the screen: at most ``SCREEN_SHARE`` of it (Tk: the screen's size; Qt: the
+primary screen's available geometry), the figure made smaller at the same dpi."""
 
 import math
+import sys
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from buzzline.charts.fonts import use_fonts
+
+SCREEN_SHARE = 0.9  # a window takes at most this share of the screen's width and height
 
 
 def grid_shape(panels: int) -> tuple[int, int]:
@@ -31,6 +36,7 @@ def make_figure(panels: int, title: str, backend: str | None = None) -> tuple[Fi
         fig = plt.figure(figsize=size, layout="constrained")
         if fig.canvas.manager is not None:
             fig.canvas.manager.set_window_title(title)
+            fit_to_screen(fig)
     else:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -40,3 +46,67 @@ def make_figure(panels: int, title: str, backend: str | None = None) -> tuple[Fi
         fig.suptitle(title, fontweight="bold")
     axes = [fig.add_subplot(rows, cols, i + 1) for i in range(panels)]
     return fig, axes
+
+
+def screen_size(fig: Figure) -> tuple[int, int] | None:
+    """The size in pixels of the screen ``fig``'s window is on (None: no window, or a
+    toolkit not known here)."""
+    window = getattr(fig.canvas.manager, "window", None)
+    if hasattr(window, "winfo_screenwidth"):  # Tk
+        return window.winfo_screenwidth(), window.winfo_screenheight()
+    if hasattr(window, "screen"):  # Qt: the available part of the primary screen
+        from matplotlib.backends.qt_compat import QtWidgets
+
+        geometry = QtWidgets.QApplication.primaryScreen().availableGeometry()
+        return geometry.width(), geometry.height()
+    return None
+
+
+def _toolbar_height(fig: Figure) -> int:
+    toolbar = getattr(fig.canvas.manager, "toolbar", None)
+    if hasattr(toolbar, "winfo_reqheight"):  # Tk
+        return int(toolbar.winfo_reqheight())
+    if hasattr(toolbar, "sizeHint"):  # Qt
+        return int(toolbar.sizeHint().height())
+    return 0
+
+
+def _pixel_ratio(fig: Figure) -> float:
+    """Screen pixels per figure pixel once the window shows: Tk scales the figure by the
+    screen's dpi (as matplotlib's TkAgg does on showing it); Qt counts logical pixels."""
+    window = getattr(fig.canvas.manager, "window", None)
+    if sys.platform == "linux" and hasattr(window, "winfo_fpixels"):
+        return float(window.winfo_fpixels("1i")) / 96
+    if sys.platform == "win32" and hasattr(window, "tk"):
+        return round(float(window.tk.call("tk", "scaling")) / (96 / 72), 2)
+    return 1.0
+
+
+def fit_to_screen(fig: Figure, share: float = SCREEN_SHARE) -> None:
+    """Make ``fig`` (in a window) smaller, at the same dpi and proportions, until the window
+    with its toolbar takes at most ``share`` of the screen's width and height."""
+    screen = screen_size(fig)
+    if screen is None:
+        return
+    ratio = _pixel_ratio(fig)
+    width, height = fig.get_size_inches() * fig.dpi * ratio
+    room_w, room_h = screen[0] * share, screen[1] * share - _toolbar_height(fig) * ratio
+    scale = min(1.0, room_w / width, max(room_h, 1.0) / height)
+    if scale < 1.0:
+        inches = fig.get_size_inches() * scale
+        fig.set_size_inches(inches[0], inches[1], forward=True)
+        toolbar = getattr(fig.canvas.manager, "toolbar", None)
+        if hasattr(toolbar, "winfo_reqwidth"):  # Tk's asks for the figure's first width
+            toolbar.configure(width=int(fig.bbox.width))
+
+
+def window_size(fig: Figure) -> list[int] | None:
+    """The width and height in pixels of ``fig``'s window as the toolkit has it (None:
+    headless)."""
+    window = getattr(fig.canvas.manager, "window", None)
+    if hasattr(window, "winfo_width"):  # Tk
+        window.update_idletasks()
+        return [window.winfo_width(), window.winfo_height()]
+    if hasattr(window, "frameGeometry"):  # Qt
+        return [window.width(), window.height()]
+    return None

@@ -22,7 +22,7 @@ from buzzline.charts.base import (
     Chart,
     digits,
     drawable,
-    grow_limit,
+    value_limit,
 )
 from buzzline.charts.glyphs import glyph_text
 
@@ -85,7 +85,10 @@ class HistogramChart(Chart):
         data = np.asarray([v for v in snap if math.isfinite(v)], dtype=float)
         redraw = SAME
         if not self.fixed and data.size:  # bins cover what an axis can show, at most
-            redraw = self._grow(drawable(float(data.min())), drawable(float(data.max())))
+            lo, hi = drawable(float(data.min())), drawable(float(data.max()))
+            if self.settled and self.count and lo < hi and hi - lo < 0.9 * self.count * self.width:
+                self.count = 0  # bins grown for values now gone: new bins that fit the data
+            redraw = self._grow(lo, hi)
         if self.count:
             inside = (data >= self.origin) & (data <= self.origin + self.count * self.width)
             index = np.floor((data[inside] - self.origin) / self.width).astype(int)
@@ -99,7 +102,7 @@ class HistogramChart(Chart):
         for rect, count in zip(self.rects, self.counts, strict=True):
             rect.set_height(count)
         old = self.ax.get_ylim()[1]
-        top = grow_limit(old, max(self.counts, default=0) * 1.08)
+        top = value_limit(old, max(self.counts, default=0), 1.08, self.settled)
         if top is not None:
             self.ax.set_ylim(0, top)
             redraw = max(redraw, LAYOUT if digits(top) != digits(old) else LIMITS)

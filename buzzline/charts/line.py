@@ -12,12 +12,22 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
-from buzzline.charts.base import LAYOUT, LIMITS, SAME, Chart, digits, distinct, drawable
+from buzzline.charts.base import (
+    LAYOUT,
+    LIMITS,
+    ROOM,
+    SAME,
+    Chart,
+    digits,
+    distinct,
+    drawable,
+    fit_range,
+)
 from buzzline.charts.glyphs import glyph_text
 from buzzline.charts.snapshots import LineSnapshot
 
 MAX_LABELS = 12
-AHEAD = 20  # frames of growth the x axis leaves room for when readings arrive fast
+SECOND = 1 / 86400  # in date numbers (days)
 
 
 class StallLabel(Text):
@@ -72,7 +82,8 @@ class StallLabel(Text):
 
 class LineChart(Chart):
     """``data`` returns a LineSnapshot (called under the lock). ``window`` > 0 shows the last
-    ``window`` points and scrolls; otherwise the x range grows with headroom."""
+    ``window`` points and scrolls; otherwise the x range grows with room ahead for a quarter
+    of the readings' span at most. Settled, both axes fit the readings."""
 
     def __init__(
         self,
@@ -98,8 +109,6 @@ class LineChart(Chart):
         self._status = glyph_text(ax, 0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                                color="0.25", animated=True, clip_on=True)
         self._timed: bool | None = None
-        self._growth = 0.0  # how far the last x moved in recent frames (decaying max)
-        self._last_x: float | None = None
         ax.set_ylabel(ylabel)
         ax.grid(alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
@@ -164,31 +173,32 @@ class LineChart(Chart):
         # within what an axis can show: no difference below overflows
         lo, hi = drawable(min(ys)), drawable(max(ys))
         first, last = drawable(xs[0]), drawable(xs[-1])
-        span = max(last - first, 1e-3 if self._timed else 1.0)
-        moved = last - self._last_x if self._last_x is not None else 0.0
-        self._last_x = last
-        self._growth = max(moved, self._growth * 0.5)
-        new_x = (x0, x1)
-        if self.window > 0:
-            if distinct(first, last + span * 0.02) != (x0, x1):
-                new_x = distinct(first, last + span * 0.02)
-        else:
-            # room for half the span again; more when the readings come fast (a catch-up,
-            # a replay): the growth of AHEAD frames, so the axis moves every few seconds
-            # rather than every few frames, and comes back once the readings slow down
-            width = drawable(max(span * 1.5, span + AHEAD * self._growth))
-            if first < x0 or last > x1 or x1 - x0 > max(3 * span, 2 * width):
-                new_x = distinct(first, first + width)
-        pad = max((hi - lo) * 0.1, 1.0)
-        new_y = (y0, y1)
-        if lo < y0 or hi > y1 or (y1 - y0) > 6 * (hi - lo + 2 * pad):
-            new_y = distinct(lo - pad, hi + pad * 2)
+        new_x = self._x_limits(first, last, (x0, x1))
+        # live (scrolling too), room below and above the readings; settled, they fit
+        new_y = fit_range(lo, hi, (y0, y1), self.settled, margin=0.05, room=0.15)
         if new_x == (x0, x1) and new_y == (y0, y1):
             return SAME
         self.ax.set_xlim(*new_x)
         self.ax.set_ylim(*new_y)
         widths = (digits(y0), digits(y1)) != (digits(new_y[0]), digits(new_y[1]))
         return LAYOUT if widths else LIMITS
+
+    def _x_limits(self, first: float, last: float, current: tuple[float, float]
+                  ) -> tuple[float, float]:
+        """The x axis from the first reading: settled or scrolling, to the last one; live,
+        with room ahead for a quarter of the readings' span (however fast they come: 240
+        readings within a second span a second), moved when the last reading passes it."""
+        span = last - first
+        if not span > 0:  # one reading: a second (or a reading) around it
+            least = SECOND if self._timed else 1.0
+            return distinct(first - least / 2, first + least / 2)
+        if self.settled or self.window > 0:
+            return distinct(first, drawable(last + span * 0.02))
+        x0, x1 = current
+        ahead = x1 - last
+        if x0 <= first <= x0 + 0.05 * span and 0 <= ahead <= (ROOM - 1) * 1.2 * span:
+            return current
+        return distinct(first, drawable(last + (ROOM - 1) * span))
 
     def drawn(self) -> dict:
         """Points on the line and stall markers shown, read back from the artists."""

@@ -14,21 +14,17 @@ from buzzline.charts.base import (
     SAME,
     Chart,
     digits,
-    distinct,
     drawable,
+    fit_range,
 )
 from buzzline.charts.glyphs import glyph_text
 
 
-def _padded(lo: float, hi: float) -> tuple[float, float]:
-    pad = max((hi - lo) * 0.08, 0.5 if hi == lo else 0.0)
-    return distinct(lo - pad, hi + pad)
-
-
 class ScatterChart(Chart):
     """``points`` returns (xs, ys). ``max_points`` > 0 shows only the last N (bounded work).
-    The axes grow with headroom when a point falls outside and shrink when the points
-    fill less than a quarter of them, so most frames only move the points."""
+    The axes grow with room for a fifth more when a point falls outside and shrink when the
+    points fill less than half of them, so most frames only move the points; settled, they
+    fit the points (``fit_range``)."""
 
     def __init__(
         self,
@@ -72,13 +68,9 @@ class ScatterChart(Chart):
     def _fit(self, xs: list[float], ys: list[float]) -> int:
         old = (self.ax.get_xlim(), self.ax.get_ylim())
         new = []
-        for (lo, hi), values in zip(old, (xs, ys), strict=True):
+        for current, values in zip(old, (xs, ys), strict=True):
             v0, v1 = drawable(min(values)), drawable(max(values))  # no overflow below
-            need = max(v1 - v0, 1e-9)
-            if v0 < lo or v1 > hi or (hi - lo) > 4 * need + 2:
-                new.append(_padded(v0, v1 + (v1 - v0) * 0.25))  # headroom to grow into
-            else:
-                new.append((lo, hi))
+            new.append(fit_range(v0, v1, current, self.settled))
         if tuple(new) == old:
             return SAME
         self.ax.set_xlim(*new[0])

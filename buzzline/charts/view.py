@@ -16,10 +16,13 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox, IdentityTransform
 
 from buzzline.charts.base import LAYOUT, LIMITS, SAME, UNCHANGED, Chart
+from buzzline.charts.figure import window_size
 from buzzline.charts.writers import ImageWriter
 from buzzline.engine.gate import Gate
 
 log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 1.0  # a chart whose data did not change for this long settles (fits its data)
 
 
 @dataclass
@@ -250,6 +253,9 @@ class LiveView:
         self.frame_seconds = 0.0
         self._next_save = time.monotonic() + save_every
         self._started = time.monotonic()
+        self._idle_frames = max(1, round(IDLE_SECONDS * fps))
+        self._quiet: dict[int, int] = {}  # per chart, frames since its data last changed
+        self.window: list[int] | None = None  # the window's size in pixels, as last drawn
 
     def charts(self) -> list[Chart]:
         return [chart for group in self.groups for chart in group.charts]
@@ -273,10 +279,22 @@ class LiveView:
         for group in self.groups:
             with group.lock:
                 snaps.extend((chart, chart.snapshot()) for chart in group.charts)
-        levels = {chart: chart.update(snap) for chart, snap in snaps}
+        levels = {chart: self._update(chart, snap) for chart, snap in snaps}
         if self.on_frame is not None:
             self.on_frame()
         return levels
+
+    def _update(self, chart: Chart, snap: object) -> int:
+        """``chart.update(snap)``; a chart idle for ``IDLE_SECONDS`` settles: its axes fit its
+        data, no room kept for growth that does not come (until the data changes again)."""
+        level = chart.update(snap)
+        quiet = self._quiet.get(id(chart), 0) + 1 if level == UNCHANGED else 0
+        if quiet == self._idle_frames:
+            chart.settle()
+            level = chart.update(snap)
+            quiet += 1  # once per idle spell
+        self._quiet[id(chart)] = quiet
+        return level
 
     def _maybe_save(self, final: bool = False) -> None:
         if self.writer is None:
@@ -333,6 +351,7 @@ class LiveView:
                     self.full_redraws += 1
                     self.layouts += redraw == LAYOUT
                     blitter.full(layout=True)
+                    self.window = window_size(self.fig)
                 else:
                     moved = [chart for chart, level in levels.items() if level == LIMITS]
                     self.axes_redraws += len(moved)
@@ -365,11 +384,15 @@ class LiveView:
         self.update()
         self._maybe_save(final=True)
 
-    def stats(self) -> dict[str, float]:
-        """Frames drawn, how many needed a full redraw, time per frame, achieved frame rate."""
+    def stats(self) -> dict[str, object]:
+        """Frames drawn, how many needed a full redraw, time per frame, achieved frame rate,
+        each chart's axes limits and the window's size."""
         mean = self.frame_seconds / self.frames if self.frames else 0.0
         wall = time.monotonic() - self._started
         return {"frames": self.frames, "full_redraws": self.full_redraws,
                 "layouts": self.layouts, "axes_redraws": self.axes_redraws,
                 "mean_frame_ms": round(mean * 1000, 2),
-                "fps": round(self.frames / wall, 2) if wall > 0 else 0.0}
+                "fps": round(self.frames / wall, 2) if wall > 0 else 0.0,
+                "limits": [chart.limits() for chart in self.charts()],
+                "window": self.window,  # its size in screen pixels; the figure's own dpi:
+                "dpi": float(self.fig.dpi / self.fig.canvas.device_pixel_ratio)}
