@@ -12,6 +12,8 @@ from typing import Any, ClassVar, TypeVar
 import msgspec
 import orjson
 
+from buzzline.timestamps import check_time
+
 DEFAULT_MAX_BYTES = 1_048_576
 
 
@@ -57,9 +59,15 @@ class Buzz(Message):
 
 
 class SmokerReading(Message):
+    """A reading; its ``timestamp`` is checked to be a time (``buzzline.timestamps``) when the
+    message is made or decoded, and kept as written."""
+
     timestamp: str
     temperature: float
     schema: ClassVar = {"timestamp": (str,), "temperature": (int, float)}
+
+    def __post_init__(self) -> None:
+        check_time(self.timestamp)
 
 
 class ProjectMessage(Message):
@@ -79,6 +87,9 @@ class ProjectMessage(Message):
         "keyword_mentioned": (str,),
         "message_length": (int,),
     }
+
+    def __post_init__(self) -> None:
+        check_time(self.timestamp)
 
 
 M = TypeVar("M", bound=Message)
@@ -138,8 +149,9 @@ def _second_look(kind: type[M], text: bytes, raw: bytes, exc: Exception) -> M | 
     try:
         return kind(**{name: float(obj[name]) if float in types else obj[name]
                        for name, types in kind.schema.items()})
-    except (TypeError, ValueError):  # pragma: no cover - the schema and the type disagree
-        return Rejected(str(exc).splitlines()[0] if str(exc).strip() else "not valid", raw)
+    except (TypeError, ValueError) as error:  # a value check (a timestamp that is no time)
+        reason = str(error) or str(exc)
+        return Rejected(reason.splitlines()[0] if reason.strip() else "not valid", raw)
 
 
 def _not_json(exc: orjson.JSONDecodeError, raw: bytes) -> Rejected:
