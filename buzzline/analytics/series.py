@@ -53,6 +53,7 @@ class LineSeries(Analytic):
                 x = float(self.seen)
             elif x is None:
                 self.untimed += 1
+                self.seen += 1
                 continue
             y = to_float(getattr(message, self.y_field))
             self.x.append(x)
