@@ -1,18 +1,23 @@
 """The messages on the wire: one UTF-8 JSON object each, with the teaching project's fields.
 
 Decoding validates; a message that does not fit comes back as ``Rejected`` with a reason,
-never as an exception.
+never as an exception. A time field (``time_fields``: a timestamp) must be a time by
+``buzzline.timestamps``; it is kept as written (the wire text is what the producer sent).
 """
 
 import math
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
 import msgspec
 import orjson
 
-from buzzline.timestamps import check_time
+from buzzline.timestamps import TimestampError, check_time
 
 DEFAULT_MAX_BYTES = 1_048_576
 
@@ -33,6 +38,8 @@ class Message(msgspec.Struct, gc=False):
 
     # field name -> accepted JSON types (for the reasons given when a message is rejected)
     schema: ClassVar[dict[str, tuple[type, ...]]]
+    # the string fields that must be times (``buzzline.timestamps``), checked when decoded
+    time_fields: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def decoder(cls) -> msgspec.json.Decoder:
@@ -59,15 +66,10 @@ class Buzz(Message):
 
 
 class SmokerReading(Message):
-    """A reading; its ``timestamp`` is checked to be a time (``buzzline.timestamps``) when the
-    message is made or decoded, and kept as written."""
-
     timestamp: str
     temperature: float
     schema: ClassVar = {"timestamp": (str,), "temperature": (int, float)}
-
-    def __post_init__(self) -> None:
-        check_time(self.timestamp)
+    time_fields: ClassVar = ("timestamp",)
 
 
 class ProjectMessage(Message):
@@ -87,9 +89,7 @@ class ProjectMessage(Message):
         "keyword_mentioned": (str,),
         "message_length": (int,),
     }
-
-    def __post_init__(self) -> None:
-        check_time(self.timestamp)
+    time_fields: ClassVar = ("timestamp",)
 
 
 M = TypeVar("M", bound=Message)
@@ -119,7 +119,37 @@ def decode(kind: type[M], raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> M |
     except DECODE_ERRORS as exc:
         return _second_look(kind, text, raw, exc)
     # msgspec skips the fields it does not read without checking their UTF-8
-    return message if utf8(text) else Rejected("not valid UTF-8", raw)
+    if not utf8(text):
+        return Rejected("not valid UTF-8", raw)
+    problem = _time_problem(kind, partial(getattr, message))
+    return message if problem is None else Rejected(problem, raw)
+
+
+def _time_problem(kind: type[Message], field: Callable[[str], Any]) -> str | None:
+    """Why a time field (``field(name)`` gives its value) is no time, or None."""
+    for name in kind.time_fields:
+        try:
+            check_time(field(name))
+        except TimestampError as exc:
+            return str(exc)
+    return None
+
+
+_FROMISO = datetime.fromisoformat
+
+
+def _times_ok(kind: type[Message], messages: list[Message]) -> bool:
+    """True when every time field of ``messages`` is a time: the usual forms in one C-level
+    pass (``map`` of ``datetime.fromisoformat``), the others one by one."""
+    for name in kind.time_fields:
+        try:
+            deque(map(_FROMISO, map(attrgetter(name), messages)), 0)
+        except ValueError:
+            try:
+                deque(map(check_time, map(attrgetter(name), messages)), 0)
+            except TimestampError:
+                return False
+    return True
 
 
 def utf8(data: bytes) -> bool:
@@ -173,7 +203,7 @@ def _problem(kind: type[Message], obj: dict) -> str | None:
             return f"field {name!r} should be {expected}, got {_json_type(value)}"
         if isinstance(value, float) and not math.isfinite(value):
             return f"field {name!r} is not a finite number"
-    return None
+    return _time_problem(kind, obj.__getitem__)
 
 
 def decode_many(
@@ -190,15 +220,19 @@ def decode_batch(
     """Like ``decode_many``, with the index in ``raws`` of each rejected message.
 
     The common case, every message good, is one C-level pass (``map`` of msgspec's decoder:
-    no Python code per message). A batch with a bad message in it is decoded again one by
-    one, to keep the good ones and say why each bad one is bad."""
+    no Python code per message), and one more over the time fields (``_times_ok``). A batch
+    with a bad message in it is decoded again one by one, to keep the good ones and say why
+    each bad one is bad."""
     if not raws:
         return [], []
     if max(map(len, raws)) <= max_bytes and utf8(b"\n".join(raws)):
         try:
-            return list(map(kind.decoder().decode, raws)), []
+            messages = list(map(kind.decoder().decode, raws))
         except DECODE_ERRORS:
             pass
+        else:
+            if _times_ok(kind, messages):
+                return messages, []
     good: list[M] = []
     bad: list[tuple[int, Rejected]] = []
     for index, raw in enumerate(raws):

@@ -1,7 +1,6 @@
 """Analytics: counts, batches, the smoker stall, the bounded line series, totals, pipeline."""
 
 from pathlib import Path
-from typing import NamedTuple
 
 import pytest
 
@@ -22,13 +21,6 @@ from buzzline.analytics.series import to_day_number
 from buzzline.clock import ManualClock
 from buzzline.messages import Buzz, ProjectMessage, SmokerReading
 from buzzline.sources.smoker import read_smoker_csv
-
-
-class Untimed(NamedTuple):
-    """A reading whose timestamp is no time (a SmokerReading refuses one since issue 13)."""
-
-    timestamp: str
-    temperature: float
 
 SEED_CSV = Path(__file__).resolve().parents[2] / "shared" / "seed-data" / "smoker_temps.csv"
 
@@ -174,8 +166,8 @@ def test_line_series_timed_and_untimed() -> None:
     assert timed.timed is True
     assert timed.points() == ([1.0, 2.0], [70.0, 71.0])
     untimed = LineSeries(max_points=100)
-    untimed.update([Untimed("first", 70.0), Untimed("second", 72.5),
-                    Untimed("third", 71.0)])
+    untimed.update([SmokerReading("first", 70.0), SmokerReading("second", 72.5),
+                    SmokerReading("third", 71.0)])
     assert untimed.timed is False
     assert untimed.points() == ([0.0, 1.0, 2.0], [70.0, 72.5, 71.0])
     assert untimed.points(last=2) == ([1.0, 2.0], [72.5, 71.0])
@@ -183,7 +175,7 @@ def test_line_series_timed_and_untimed() -> None:
 
 def feed(series: LineSeries, total: int, chunk: int = 10_000) -> None:
     """``total`` untimed readings; y cycles 0..chunk-1 (one chunk list reused, for speed)."""
-    block = [Untimed("n/a", float(i)) for i in range(chunk)]
+    block = [SmokerReading("n/a", float(i)) for i in range(chunk)]
     for _ in range(total // chunk):
         series.update(block)
 
@@ -195,14 +187,14 @@ def test_line_series_stays_bounded_over_a_million_updates() -> None:
     assert 0 < len(series.x) == len(series.y) <= 1000
     assert series.last == (999_999.0, 9_999.0)
     assert list(series.x) == sorted(series.x) and series.x[0] == 0.0
-    series.update([Untimed("n/a", -5.0)])  # not at a halving: it is the newest point
+    series.update([SmokerReading("n/a", -5.0)])  # not at a halving: it is the newest point
     assert series.points()[0][-1] == 1_000_000.0 and series.y[-1] == -5.0
     assert series.result()["readings"] == 1_000_001 and series.result()["last_value"] == -5.0
 
 
 def test_line_series_keeps_the_newest_point_after_halving() -> None:
     series = LineSeries(max_points=1000)
-    series.update([Untimed("n/a", float(i)) for i in range(1000)])
+    series.update([SmokerReading("n/a", float(i)) for i in range(1000)])
     assert series.points()[1][-1] == 999.0
     assert series.result()["last_value"] == 999.0
 

@@ -20,7 +20,7 @@ from buzzline.analytics import LineSeries, StallDetector
 from buzzline.apps import get_app
 from buzzline.clock import ManualClock
 from buzzline.errors import SourceError
-from buzzline.messages import SmokerReading, decode_batch
+from buzzline.messages import ProjectMessage, SmokerReading, decode_batch
 from buzzline.settings import load_settings
 from buzzline.sources.smoker import read_smoker_csv
 from buzzline.timestamps import TimestampError, check_time, day_number, parse_time, seconds_of
@@ -218,3 +218,16 @@ def test_random_text_is_a_time_or_a_timestamp_error_never_anything_else(text: st
         assert good == [] and len(bad) == 1 and bad[0][1].reason == reason
     else:
         assert isinstance(moment, datetime) and seconds_of(text) is not None
+
+
+def test_a_batch_takes_the_rarer_forms_and_a_project_message_is_checked_too() -> None:
+    rare = [{"timestamp": t, "temperature": 70.0}
+            for t in ("2025-01-01t15:00:00z", " 2025-01-01 15:00:00 UTC", "2025-01-01")]
+    good, bad = decode_batch(SmokerReading, wire(rare))
+    assert bad == [] and [m.timestamp for m in good] == [r["timestamp"] for r in rare]
+    project = {"message": "m", "author": "a", "timestamp": "yesterday", "category": "c",
+               "sentiment": 0.5, "keyword_mentioned": "k", "message_length": 1}
+    dated = {**project, "timestamp": "2025-01-01"}
+    good, bad = decode_batch(ProjectMessage, wire([project, dated]))
+    assert [m.timestamp for m in good] == ["2025-01-01"]
+    assert [(i, "'yesterday' is not an ISO 8601 time" in r.reason) for i, r in bad] == [(0, True)]
