@@ -231,3 +231,13 @@ def test_a_batch_takes_the_rarer_forms_and_a_project_message_is_checked_too() ->
     good, bad = decode_batch(ProjectMessage, wire([project, dated]))
     assert [m.timestamp for m in good] == ["2025-01-01"]
     assert [(i, "'yesterday' is not an ISO 8601 time" in r.reason) for i, r in bad] == [(0, True)]
+
+
+def test_a_time_axis_near_the_year_9999_is_drawn() -> None:
+    # from 2000 to about 9550: the room for growth would pass the year 9999
+    rows = [{"timestamp": (datetime(2000, 1, 1) + timedelta(days=95_000) * i).isoformat(),
+             "temperature": v} for i, v in enumerate(TEMPERATURES[:30])]
+    summary, rejected, chart = run_csv_app(wire(rows))  # (draws the figure)
+    assert rejected == [] and summary["readings"] == 30
+    assert chart.ax.get_xlim()[1] <= day_number("9999-12-31T00:00:00")
+    assert chart.drawn()["points"] == 30
