@@ -6,18 +6,15 @@ never as an exception. A time field (``time_fields``: a timestamp) must be a tim
 """
 
 import math
-from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
-from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
 import msgspec
 import orjson
 
-from buzzline.timestamps import TimestampError, check_time
+from buzzline.timestamps import all_times, time_problem
 
 DEFAULT_MAX_BYTES = 1_048_576
 
@@ -121,35 +118,8 @@ def decode(kind: type[M], raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> M |
     # msgspec skips the fields it does not read without checking their UTF-8
     if not utf8(text):
         return Rejected("not valid UTF-8", raw)
-    problem = _time_problem(kind, partial(getattr, message))
+    problem = time_problem(kind.time_fields, partial(getattr, message))
     return message if problem is None else Rejected(problem, raw)
-
-
-def _time_problem(kind: type[Message], field: Callable[[str], Any]) -> str | None:
-    """Why a time field (``field(name)`` gives its value) is no time, or None."""
-    for name in kind.time_fields:
-        try:
-            check_time(field(name))
-        except TimestampError as exc:
-            return str(exc)
-    return None
-
-
-_FROMISO = datetime.fromisoformat
-
-
-def _times_ok(kind: type[Message], messages: list[Message]) -> bool:
-    """True when every time field of ``messages`` is a time: the usual forms in one C-level
-    pass (``map`` of ``datetime.fromisoformat``), the others one by one."""
-    for name in kind.time_fields:
-        try:
-            deque(map(_FROMISO, map(attrgetter(name), messages)), 0)
-        except ValueError:
-            try:
-                deque(map(check_time, map(attrgetter(name), messages)), 0)
-            except TimestampError:
-                return False
-    return True
 
 
 def utf8(data: bytes) -> bool:
@@ -203,7 +173,7 @@ def _problem(kind: type[Message], obj: dict) -> str | None:
             return f"field {name!r} should be {expected}, got {_json_type(value)}"
         if isinstance(value, float) and not math.isfinite(value):
             return f"field {name!r} is not a finite number"
-    return _time_problem(kind, obj.__getitem__)
+    return time_problem(kind.time_fields, obj.__getitem__)
 
 
 def decode_many(
@@ -220,7 +190,7 @@ def decode_batch(
     """Like ``decode_many``, with the index in ``raws`` of each rejected message.
 
     The common case, every message good, is one C-level pass (``map`` of msgspec's decoder:
-    no Python code per message), and one more over the time fields (``_times_ok``). A batch
+    no Python code per message), and one more over the time fields (``all_times``). A batch
     with a bad message in it is decoded again one by one, to keep the good ones and say why
     each bad one is bad."""
     if not raws:
@@ -231,7 +201,7 @@ def decode_batch(
         except DECODE_ERRORS:
             pass
         else:
-            if _times_ok(kind, messages):
+            if all_times(kind.time_fields, messages):
                 return messages, []
     good: list[M] = []
     bad: list[tuple[int, Rejected]] = []

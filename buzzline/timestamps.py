@@ -10,7 +10,11 @@ trailing ``UTC``), a date alone, lower-case ``t`` and ``z``, spaces around. Anyt
 A time without an offset counts as UTC (charts show it as written); one with an offset is moved
 to UTC."""
 
+from collections import deque
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from operator import attrgetter
+from typing import Any
 
 EPOCH = datetime(1970, 1, 1)
 EXAMPLE = "2025-01-01 15:00:00"
@@ -53,6 +57,30 @@ def check_time(text: str) -> None:
         _FROMISO(text)
     except ValueError:
         parse_time(text)
+
+
+def time_problem(names: Iterable[str], field: Callable[[str], Any]) -> str | None:
+    """Why one of the fields ``names`` (``field(name)`` gives its text) is no time, or None."""
+    for name in names:
+        try:
+            check_time(field(name))
+        except TimestampError as exc:
+            return str(exc)
+    return None
+
+
+def all_times(names: Iterable[str], messages: list[Any]) -> bool:
+    """True when the fields ``names`` of every message are times: the usual forms in one
+    C-level pass (``map`` of ``datetime.fromisoformat``), the others one by one."""
+    for name in names:
+        try:
+            deque(map(_FROMISO, map(attrgetter(name), messages)), 0)
+        except ValueError:
+            try:
+                deque(map(check_time, map(attrgetter(name), messages)), 0)
+            except TimestampError:
+                return False
+    return True
 
 
 def epoch_seconds(moment: datetime) -> float:
