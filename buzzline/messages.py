@@ -1,16 +1,20 @@
 """The messages on the wire: one UTF-8 JSON object each, with the teaching project's fields.
 
 Decoding validates; a message that does not fit comes back as ``Rejected`` with a reason,
-never as an exception.
+never as an exception. A time field (``time_fields``: a timestamp) must be a time by
+``buzzline.timestamps``; it is kept as written (the wire text is what the producer sent).
 """
 
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 import msgspec
 import orjson
+
+from buzzline.timestamps import all_times, time_problem
 
 DEFAULT_MAX_BYTES = 1_048_576
 
@@ -31,6 +35,8 @@ class Message(msgspec.Struct, gc=False):
 
     # field name -> accepted JSON types (for the reasons given when a message is rejected)
     schema: ClassVar[dict[str, tuple[type, ...]]]
+    # the string fields that must be times (``buzzline.timestamps``), checked when decoded
+    time_fields: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def decoder(cls) -> msgspec.json.Decoder:
@@ -60,6 +66,7 @@ class SmokerReading(Message):
     timestamp: str
     temperature: float
     schema: ClassVar = {"timestamp": (str,), "temperature": (int, float)}
+    time_fields: ClassVar = ("timestamp",)
 
 
 class ProjectMessage(Message):
@@ -79,6 +86,7 @@ class ProjectMessage(Message):
         "keyword_mentioned": (str,),
         "message_length": (int,),
     }
+    time_fields: ClassVar = ("timestamp",)
 
 
 M = TypeVar("M", bound=Message)
@@ -108,7 +116,10 @@ def decode(kind: type[M], raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> M |
     except DECODE_ERRORS as exc:
         return _second_look(kind, text, raw, exc)
     # msgspec skips the fields it does not read without checking their UTF-8
-    return message if utf8(text) else Rejected("not valid UTF-8", raw)
+    if not utf8(text):
+        return Rejected("not valid UTF-8", raw)
+    problem = time_problem(kind.time_fields, partial(getattr, message))
+    return message if problem is None else Rejected(problem, raw)
 
 
 def utf8(data: bytes) -> bool:
@@ -138,8 +149,9 @@ def _second_look(kind: type[M], text: bytes, raw: bytes, exc: Exception) -> M | 
     try:
         return kind(**{name: float(obj[name]) if float in types else obj[name]
                        for name, types in kind.schema.items()})
-    except (TypeError, ValueError):  # pragma: no cover - the schema and the type disagree
-        return Rejected(str(exc).splitlines()[0] if str(exc).strip() else "not valid", raw)
+    except (TypeError, ValueError) as error:  # a value check (a timestamp that is no time)
+        reason = str(error) or str(exc)
+        return Rejected(reason.splitlines()[0] if reason.strip() else "not valid", raw)
 
 
 def _not_json(exc: orjson.JSONDecodeError, raw: bytes) -> Rejected:
@@ -161,7 +173,7 @@ def _problem(kind: type[Message], obj: dict) -> str | None:
             return f"field {name!r} should be {expected}, got {_json_type(value)}"
         if isinstance(value, float) and not math.isfinite(value):
             return f"field {name!r} is not a finite number"
-    return None
+    return time_problem(kind.time_fields, obj.__getitem__)
 
 
 def decode_many(
@@ -178,15 +190,19 @@ def decode_batch(
     """Like ``decode_many``, with the index in ``raws`` of each rejected message.
 
     The common case, every message good, is one C-level pass (``map`` of msgspec's decoder:
-    no Python code per message). A batch with a bad message in it is decoded again one by
-    one, to keep the good ones and say why each bad one is bad."""
+    no Python code per message), and one more over the time fields (``all_times``). A batch
+    with a bad message in it is decoded again one by one, to keep the good ones and say why
+    each bad one is bad."""
     if not raws:
         return [], []
     if max(map(len, raws)) <= max_bytes and utf8(b"\n".join(raws)):
         try:
-            return list(map(kind.decoder().decode, raws)), []
+            messages = list(map(kind.decoder().decode, raws))
         except DECODE_ERRORS:
             pass
+        else:
+            if all_times(kind.time_fields, messages):
+                return messages, []
     good: list[M] = []
     bad: list[tuple[int, Rejected]] = []
     for index, raw in enumerate(raws):

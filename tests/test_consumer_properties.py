@@ -94,9 +94,15 @@ VALUES = {str: texts, float: floats, int: ints}
 NOT_FINITE = ["NaN", "Infinity", "-Infinity", "1e400", "-1e999", str(BIG)]
 
 
+# a timestamp must be a time (issue 13): any moment, written with a T or a space
+times = st.builds(lambda moment, sep: moment.isoformat(sep), st.datetimes(),
+                  st.sampled_from(["T", " "]))
+
+
 def good(app: str) -> st.SearchStrategy[dict]:
-    return st.fixed_dictionaries({name: VALUES[float if float in types else types[0]]
-                                  for name, types in FIELDS[app].items()})
+    return st.fixed_dictionaries({
+        name: times if name == "timestamp" else VALUES[float if float in types else types[0]]
+        for name, types in FIELDS[app].items()})
 
 
 @st.composite

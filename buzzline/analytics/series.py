@@ -3,24 +3,16 @@ point dropped) when full, so memory stays flat however long the stream runs."""
 
 from array import array
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
 from buzzline.analytics.finite import count, finite_numbers, to_float
-
-_EPOCH = datetime(1970, 1, 1)
+from buzzline.timestamps import day_number
 
 
 def to_day_number(timestamp: str) -> float | None:
     """Days since 1970-01-01 (matplotlib's date numbers), or None if not a timestamp."""
-    try:
-        moment = datetime.fromisoformat(timestamp.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.replace(tzinfo=None) - (moment.utcoffset() or (moment - moment))
-    return (moment - _EPOCH).total_seconds() / 86400.0
+    return day_number(timestamp)
 
 
 def halved(points: array) -> array:
@@ -33,7 +25,9 @@ def halved(points: array) -> array:
 
 
 class LineSeries(Analytic):
-    """(x, y) points: x is the reading's time as a date number, or its index if untimed."""
+    """(x, y) points: x is the reading's time as a date number, or its index if untimed
+    (decided by the first reading). In a timed series a reading without a time is left out
+    (drawn at its index it would be a stray line back to 1970), counted in ``untimed``."""
 
     name = "series"
 
@@ -47,6 +41,7 @@ class LineSeries(Analytic):
         self.y: array[float] = array("d")
         self.timed: bool | None = None
         self.seen = 0
+        self.untimed = 0
         self.last: tuple[float, float] | None = None
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
@@ -54,8 +49,12 @@ class LineSeries(Analytic):
             x = to_day_number(getattr(message, self.x_field))
             if self.timed is None:
                 self.timed = x is not None
-            if not self.timed or x is None:
+            if not self.timed:
                 x = float(self.seen)
+            elif x is None:
+                self.untimed += 1
+                self.seen += 1
+                continue
             y = to_float(getattr(message, self.y_field))
             self.x.append(x)
             self.y.append(y)
@@ -81,7 +80,8 @@ class LineSeries(Analytic):
 
     def state(self) -> dict[str, Any]:
         return {"x": self.x.tolist(), "y": self.y.tolist(), "timed": self.timed,
-                "seen": self.seen, "last": list(self.last) if self.last else None}
+                "seen": self.seen, "untimed": self.untimed,
+                "last": list(self.last) if self.last else None}
 
     def load_state(self, state: dict[str, Any]) -> None:
         x, y = array("d", finite_numbers(state["x"])), array("d", finite_numbers(state["y"]))
@@ -91,6 +91,7 @@ class LineSeries(Analytic):
         self.x, self.y = x, y
         self.timed = None if state["timed"] is None else bool(state["timed"])
         self.seen = count(state["seen"])
+        self.untimed = count(state.get("untimed", 0))
         self.last = tuple(finite_numbers(last)) if last else None  # type: ignore[assignment]
         while len(self.x) >= self.max_points:
             self._halve()
@@ -107,6 +108,7 @@ class LineSeries(Analytic):
             while len(self.x) >= self.max_points:
                 self._halve()
         self.seen = sum(part.seen for part in parts)
+        self.untimed = sum(part.untimed for part in parts)
         timed = [part.timed for part in parts if part.timed is not None]
         self.timed = any(timed) if timed else None
         lasts = [part.last for part in parts if part.last is not None]

@@ -11,6 +11,7 @@ from typing import Any, Self
 
 from buzzline.analytics.base import Analytic, Event
 from buzzline.analytics.finite import count, finite_number, finite_numbers
+from buzzline.timestamps import seconds_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +96,17 @@ class StallDetector(Analytic):
         """Each partition has its own window (one key = one partition = one smoker)."""
         self.stalled = any(part.stalled for part in parts)
         stalls = [dict(s) for part in parts for s in part.stalls]
-        self.stalls = sorted(stalls, key=lambda s: s["start"]) if len(parts) > 1 else stalls
+        self.stalls = sorted(stalls, key=_start_time) if len(parts) > 1 else stalls
         del self.stalls[: max(0, len(self.stalls) - self.kept)]
         self.count = sum(part.count for part in parts)
         if len(parts) == 1:
             self._window = deque(parts[0]._window, maxlen=self.window_size)
+
+
+def _start_time(stall: dict[str, Any]) -> tuple[float, str]:
+    """A stall's start as a time (the text orders only one format: ``+02:00`` or a ``T``)."""
+    seconds = seconds_of(stall["start"])
+    return (float("inf") if seconds is None else seconds, stall["start"])
 
 
 def _loaded_stall(saved: dict[str, Any]) -> dict[str, Any]:

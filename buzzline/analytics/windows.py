@@ -22,8 +22,9 @@ from buzzline.analytics.finite import (
     scaled_value,
     to_float,
 )
-from buzzline.analytics.series import _EPOCH, to_day_number
 from buzzline.clock import Clock, SystemClock
+from buzzline.timestamps import epoch_seconds as moment_seconds
+from buzzline.timestamps import seconds_of
 
 # epoch seconds of 0001-01-01 and 9999-12-31 23:59:59 (what a datetime, and a chart, can show)
 FIRST_SECOND, LAST_SECOND = -62_135_596_800.0, 253_402_300_799.0
@@ -33,8 +34,7 @@ def epoch_seconds(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = to_float(value)
         return seconds if FIRST_SECOND <= seconds <= LAST_SECOND else None
-    day = to_day_number(value) if isinstance(value, str) else None
-    return None if day is None else day * 86400.0
+    return seconds_of(value) if isinstance(value, str) else None
 
 
 class Tumbling(Analytic):
@@ -67,7 +67,7 @@ class Tumbling(Analytic):
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
         moment = self.clock.now()
-        now = moment.timestamp() if moment.tzinfo else (moment - _EPOCH).total_seconds()
+        now = moment_seconds(moment)
         buckets, size = self.buckets, self.bucket
         for message in messages:
             key = math.floor(self._when(message, now) / size)

@@ -14,6 +14,7 @@ from buzzline.messages import Message, SmokerReading
 from buzzline.settings import Settings
 from buzzline.sources.sample_data import ensure_sample
 from buzzline.sources.smoker import read_smoker_csv
+from buzzline.timestamps import time_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -68,8 +69,9 @@ class SmokerApp(App):
 
         def data() -> LineSnapshot:
             x, y = series.points(settings.line_window)
-            markers = [(series.x_of(s["start"]), s["temperature"], f"Stall {s['start'][-8:-3]}")
-                       for s in stall.stalls]
+            span, step = _spacing(series)
+            markers = [(series.x_of(s["start"]), s["temperature"],
+                        f"Stall {time_label(s['start'], span, step)}") for s in stall.stalls]
             end = series.last[0] if series.last else 0.0
             spans = [(series.x_of(s["start"]), series.x_of(s["end"]) if s["end"] else end)
                      for s in stall.stalls]
@@ -85,3 +87,12 @@ class SmokerApp(App):
         stalls = "; ".join(f"{s['start']} to {s['end'] or 'end of stream'}"
                            for s in summary.get("stalls", [])) or "none"
         return f"{summary.get('messages', 0):,} readings, stalls: {stalls}"
+
+
+def _spacing(series: LineSeries) -> tuple[float, float]:
+    """The seconds the readings span and between two of them (the series keeps its first
+    point however often it halves)."""
+    if not series.timed or series.last is None or not series.x:
+        return 0.0, 1.0
+    span = (series.last[0] - series.x[0]) * 86400.0
+    return span, span / max(series.seen - series.untimed - 1, 1)

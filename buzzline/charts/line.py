@@ -28,6 +28,8 @@ from buzzline.charts.snapshots import LineSnapshot
 
 MAX_LABELS = 12
 SECOND = 1 / 86400  # in date numbers (days)
+# matplotlib's date numbers of 0001-01-01 and 9999-12-31: a time axis past them cannot be drawn
+FIRST_DAY, LAST_DAY = -719162.0, 2932896.0
 
 
 class StallLabel(Text):
@@ -126,7 +128,21 @@ class LineChart(Chart):
         self._status.set_text(snap.status)
         if snap.x:
             redraw = max(redraw, self._fit(snap.x, snap.y))
+            if self._timed and self._dates_drawable():
+                redraw = max(redraw, LIMITS)
         return redraw
+
+    def _dates_drawable(self) -> bool:
+        """Keep a time axis within the years 1 to 9999 (its room for growth may pass them:
+        matplotlib then fails at the first draw)."""
+        x0, x1 = self.ax.get_xlim()
+        lo, hi = max(x0, FIRST_DAY), min(x1, LAST_DAY)
+        if hi - lo < 1e-6:  # all of it beyond one end
+            lo, hi = (FIRST_DAY, FIRST_DAY + 1.0) if x1 <= FIRST_DAY else (LAST_DAY - 1.0, LAST_DAY)
+        if (lo, hi) == (x0, x1):
+            return False
+        self.ax.set_xlim(lo, hi)
+        return True
 
     def _x_axis(self, timed: bool) -> int:
         """Set the x axis up for dates or reading numbers (at the first data)."""

@@ -1,9 +1,11 @@
 """Smoker temperatures: rows of a ``timestamp,temperature`` CSV, one message each, ending at EOF.
 
 The file may start with a UTF-8 byte order mark (a spreadsheet's "CSV UTF-8"); blank lines are
-skipped; an error names the file's own line number (blank lines and quoted line breaks
-counted: the csv reader's own ``line_num``, as ``DictReader.line_num`` lags behind blank
-lines)."""
+skipped; a row whose timestamp is empty or not a time (``buzzline.timestamps``) is refused, as
+is one whose temperature is not a number: the producer stops there with one line (the rows
+before it are sent, none after); an error names the file's own line number (blank lines and
+quoted line breaks counted: the csv reader's own ``line_num``, as ``DictReader.line_num`` lags
+behind blank lines)."""
 
 import csv
 import math
@@ -14,6 +16,7 @@ from pathlib import Path
 from buzzline.errors import SourceError
 from buzzline.messages import SmokerReading
 from buzzline.sources.text import file_not_utf8
+from buzzline.timestamps import TimestampError, check_time
 
 
 def read_smoker_csv(path: Path, count: int | None = None) -> Iterator[SmokerReading]:
@@ -55,5 +58,9 @@ def _readings(path: Path, reader: csv.DictReader) -> Iterator[SmokerReading]:
             raise SourceError(f"{where}: temperature {raw!r} is not a number") from None
         if not math.isfinite(temperature):
             raise SourceError(f"{where}: temperature is not finite")
+        try:
+            check_time(timestamp)
+        except TimestampError as exc:
+            raise SourceError(f"{where}: {exc}") from None
         yield SmokerReading(timestamp=timestamp, temperature=temperature)
 
