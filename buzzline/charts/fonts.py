@@ -70,6 +70,17 @@ class FontChain:
         if list(rcParams["font.family"]) != list(self.families):
             rcParams["font.family"] = list(self.families)
         warnings.filterwarnings("ignore", GLYPH_WARNING, UserWarning)
+        font_log = logging.getLogger("matplotlib.font_manager")
+        if not any(isinstance(f, _NoWeightFallback) for f in font_log.filters):
+            font_log.addFilter(_NoWeightFallback())
+
+
+class _NoWeightFallback(logging.Filter):
+    """Drops matplotlib's line for a bold text whose fallback font (a symbol font) has no
+    bold: it is drawn in the regular weight, which is all a fallback can do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("findfont: Failed to find font weight")
 
 
 @cache
