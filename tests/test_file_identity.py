@@ -234,8 +234,8 @@ def test_an_empty_file_s_inode_reused_by_another_file_is_not_taken_for_it(
     source = {"device": other.stat().st_dev, "inode": other.stat().st_ino, "size": 0,
               "head_len": 0, "head": fingerprint(b"")}
     write(t, lines("new", 5))
-    with t.resume_consumer(TOPIC, group="g", start="committed", start_positions={0: 0},
-                           sources={0: source}) as c:
+    with t.consumer(TOPIC, group="g", start="committed", start_positions={0: 0},
+                    sources={0: source}) as c:
         assert drain(c, 5) == lines("new", 5)
         assert c.poll(timeout=0.01).values == []
 
@@ -248,8 +248,8 @@ def test_a_position_not_at_a_line_start_reads_from_0(
     with t.consumer(TOPIC, group="g", start="beginning") as c:
         drain(c, 10)
         source = c.identity()
-    with t.resume_consumer(TOPIC, group="g", start="committed", start_positions={0: 5},
-                           sources=source) as c:
+    with t.consumer(TOPIC, group="g", start="committed", start_positions={0: 5},
+                    sources=source) as c:
         assert c.positions() == {0: 0}
         assert drain(c, 10) == lines("a", 10)
     assert sum("not at the start of a line" in r.getMessage() for r in caplog.records) == 1

@@ -78,7 +78,7 @@ class ConsumeJob:
         self._closing = False
         self._lost: set[int] = set()  # partitions lost in an outage, still in the view
         resume = {} if self.transport.rebalances else self.state.restore()
-        self._consumer = self.transport.resume_consumer(
+        self._consumer = self.transport.consumer(
             self.topic, group=group, start=self.start, start_positions=resume or None,
             sources=self.state.sources or None)
         self._consumer.listener = self

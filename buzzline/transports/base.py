@@ -130,7 +130,7 @@ class Consumer(ABC):
     def identity(self) -> dict[int, dict | None] | None:
         """partition -> what its position (``positions()``, now) belongs to (a file: device,
         inode, size and a hash of its first bytes; None: no file yet), saved with that
-        position and given back to ``Transport.resume_consumer``; None where positions need no
+        position and given back to ``Transport.consumer``; None where positions need no
         such check (Kafka)."""
         return None
 
@@ -170,21 +170,11 @@ class Transport(ABC):
         group: str,
         start: StartAt = "end",
         start_positions: dict[int, int] | None = None,
+        sources: dict[int, dict] | None = None,
     ) -> Consumer:
-        """A consumer of ``topic``. ``start_positions`` (saved from a Batch) wins over ``start``."""
-
-    def resume_consumer(
-        self,
-        topic: str,
-        *,
-        group: str,
-        start: StartAt,
-        start_positions: dict[int, int] | None,
-        sources: dict[int, dict] | None,
-    ) -> Consumer:
-        """``consumer``, resuming at ``start_positions`` saved together with ``sources`` (what
-        ``Consumer.identity`` said then). Transports whose positions need no check ignore them."""
-        return self.consumer(topic, group=group, start=start, start_positions=start_positions)
+        """A consumer of ``topic``. ``start_positions`` (saved from a Batch) wins over
+        ``start``; ``sources``: what ``Consumer.identity`` said when they were saved
+        (transports whose positions need no such check ignore it)."""
 
     def describe(self) -> str:
         """Where messages go, for log lines (never includes secrets)."""

@@ -81,17 +81,7 @@ class FileTransport(Transport):
         group: str,
         start: StartAt = "end",
         start_positions: dict[int, int] | None = None,
-    ) -> FileConsumer:
-        return FileConsumer(self, self.path(topic), group, start, start_positions)
-
-    def resume_consumer(
-        self,
-        topic: str,
-        *,
-        group: str,
-        start: StartAt,
-        start_positions: dict[int, int] | None,
-        sources: dict[int, dict] | None,
+        sources: dict[int, dict] | None = None,
     ) -> FileConsumer:
         return FileConsumer(self, self.path(topic), group, start, start_positions, sources)
 

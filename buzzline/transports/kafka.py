@@ -186,7 +186,8 @@ class KafkaTransport(Transport):
         return KafkaProducer(self.config, topic, self.settings.kafka_compression)
 
     def consumer(self, topic: str, *, group: str, start: StartAt = "committed",
-                 start_positions: dict[int, int] | None = None) -> KafkaConsumer:
+                 start_positions: dict[int, int] | None = None,
+                 sources: dict[int, dict] | None = None) -> KafkaConsumer:
         self.ensure_topic(topic)
         if start_positions is None and start == "end":
             start_positions = self.end_offsets(topic)  # exactly what arrives from now on

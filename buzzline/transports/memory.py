@@ -46,6 +46,7 @@ class MemoryTransport(Transport):
         group: str,
         start: StartAt = "end",
         start_positions: dict[int, int] | None = None,
+        sources: dict[int, dict] | None = None,
     ) -> "MemoryConsumer":
         with self._cond:
             size = len(self._topic(topic))
