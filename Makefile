@@ -11,7 +11,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make demo    - install (first run) and run the live demo (a window, or images in out/)"
 	@echo "make test    - install with dev tools and run the test suite"
-	@echo "make lint    - ruff"
+	@echo "make lint    - ruff, and mypy over buzzline/ (zero errors)"
 	@echo "make data    - write the sample data into data/"
 	@echo "make bench   - run the benchmarks (about 10 minutes): bench/RESULTS.md"
 	@echo "make vendor  - fetch the dashboard's Chart.js from npm again (it is kept in the package)"
@@ -44,6 +44,7 @@ test: dev
 
 lint: dev
 	$(BIN)/ruff check buzzline producers consumers tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) out logs .pytest_cache test-artifacts
