@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from buzzline.errors import SettingsError
 from buzzline.transports.base import Batch
 from buzzline.transports.file import MAX_LINE_BYTES, FileConsumer, FileTransport
-from buzzline.transports.file_tail import OVERSIZED_HEAD_BYTES
+from buzzline.transports.file_lines import OVERSIZED_HEAD_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 LOGGER = "buzzline.transports.file_tail"
@@ -275,8 +276,8 @@ def test_rotation_race_line_lands_in_old_file_after_eof(tmp_path: Path) -> None:
             p.send(b'{"new":1}')
         real_read = c._read
 
-        def read_then_race() -> bool:
-            got = real_read()
+        def read_then_race(*args: Any) -> bool:
+            got = real_read(*args)
             if not got and rotated.stat().st_size < 20:
                 append(rotated, b'{"old":2}\n')  # lands between our EOF and the stat
             return got
@@ -316,8 +317,8 @@ def test_oversized_lines_are_skipped(tmp_path: Path, caplog: pytest.LogCaptureFi
         # the complete long line is handed on whole (under 64 KiB); the partial one not yet
         assert batch.oversized == [(b'{"b":"' + b"y" * 2000 + b'"}', 2008)]
         assert batch.positions == {0: 8 + 2009 + 8}  # the partial big line is not passed yet
-        assert len(c._tail) <= 1000  # memory stays bounded while the line grows
-        assert len(c._head) <= OVERSIZED_HEAD_BYTES
+        assert len(c._buffer._tail) <= 1000  # memory stays bounded while the line grows
+        assert len(c._buffer._head) <= OVERSIZED_HEAD_BYTES
         append(path, big[30_000:] + b'\n{"d":4}\n')
         batch = c.poll(timeout=1)
     assert batch.values == [b'{"d":4}'] and c.oversized_lines == 2

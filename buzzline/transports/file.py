@@ -83,7 +83,9 @@ class FileTransport(Transport):
         start_positions: dict[int, int] | None = None,
         sources: dict[int, dict] | None = None,
     ) -> FileConsumer:
-        return FileConsumer(self, self.path(topic), group, start, start_positions, sources)
+        return FileConsumer(self.path(topic), group, start, start_positions, sources,
+                            poll_interval=self.poll_interval,
+                            max_line_bytes=self.max_line_bytes, chunk_bytes=self.chunk_bytes)
 
     def describe(self) -> str:
         return f"file ({self.data_dir}{os.sep})"
