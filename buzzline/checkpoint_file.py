@@ -36,35 +36,39 @@ class SqliteFile:
     def __init__(self, path: Path, timeout: float, schema: Sequence[str]) -> None:
         self.path, self.timeout, self.schema = Path(path), timeout, tuple(schema)
         self.generation = 0  # +1 each time the file is replaced
-        self.db: sqlite3.Connection | None = None
         self._identity = _identity(self.path)
-        self._open()
+        self.db = self._open()
 
-    def _open(self, again: bool = False) -> None:
+    def _open(self, again: bool = False) -> sqlite3.Connection:
+        """A connection to the file (a new file in place of a damaged one, unless ``again``)."""
+        db = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._identity = _identity(self.path)
-            self.db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
-                                      check_same_thread=False)
+            db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
+                                 check_same_thread=False)
             for statement in ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
                               *self.schema, _DAMAGED):
-                self.db.execute(statement)
+                db.execute(statement)
             self._identity = _identity(self.path)
+            return db
         except sqlite3.Error as exc:
             if again or not is_damaged(exc):
                 raise BuzzlineError(f"cannot open the checkpoint file {self.path}: {exc}") \
                     from exc
-            self._set_aside(exc)
+            return self._set_aside(exc, db)
         except OSError as exc:
             raise BuzzlineError(f"cannot open the checkpoint file {self.path}: {exc}") from exc
 
-    def _set_aside(self, exc: sqlite3.Error) -> None:
-        """Move the damaged file and its WAL aside; start a new file that remembers it."""
+    def _set_aside(self, exc: sqlite3.Error,
+                   broken: sqlite3.Connection | None) -> sqlite3.Connection:
+        """Move the damaged file and its WAL aside (``broken``: the connection to it, closed
+        here); returns a connection to a new file that remembers it."""
         target = self.path.with_name(
             f"{self.path.name}.damaged-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}")
-        if self.db is not None:
+        if broken is not None:
             with suppress(sqlite3.Error):  # it is set aside however it closes
-                self.db.close()
+                broken.close()
         if _identity(self.path) == self._identity:  # not replaced by another process already
             try:
                 for suffix in ("", "-wal", "-shm"):
@@ -78,9 +82,9 @@ class SqliteFile:
                     "without a checkpoint in the new file starts over from its beginning",
                     self.path, exc, target.name)
         self.generation += 1
-        self._open(again=True)
-        assert self.db is not None
-        self.db.execute("INSERT INTO damaged VALUES (?, ?)", (target.name, time.time()))
+        db = self._open(again=True)
+        db.execute("INSERT INTO damaged VALUES (?, ?)", (target.name, time.time()))
+        return db
 
     def run(self, action: Callable[[], T], fallback: Callable[[], T]) -> T:
         """``action()``; if the file turns out damaged: set it aside, then ``fallback()``."""
@@ -88,27 +92,25 @@ class SqliteFile:
             log.info("the checkpoint file %s was replaced: reopening it", self.path)
             self.close()
             self.generation += 1
-            self._open()
+            self.db = self._open()
         try:
             return action()
         except sqlite3.DatabaseError as exc:
             if not is_damaged(exc):
                 raise
-            self._set_aside(exc)
+            self.db = self._set_aside(exc, self.db)
         return fallback()
 
     def moved_before(self) -> str | None:
         """The name of the damaged file set aside before this one was made, if any."""
         def newest() -> str | None:
-            assert self.db is not None
             row = self.db.execute(
                 "SELECT moved_to FROM damaged ORDER BY noticed DESC LIMIT 1").fetchone()
             return row[0] if row else None
         return self.run(newest, newest)
 
     def close(self) -> None:
-        if self.db is not None:
-            self.db.close()
+        self.db.close()
 
 
 def _identity(path: Path) -> tuple[int, int] | None:

@@ -75,7 +75,6 @@ class CheckpointStore:
 
     @property
     def _db(self) -> sqlite3.Connection:
-        assert self._file.db is not None
         return self._file.db
 
     @property

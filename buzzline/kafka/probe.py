@@ -4,6 +4,7 @@ import contextlib
 import logging
 import socket
 import struct
+from typing import Any
 
 from buzzline.kafka.config import BrokerConfig
 
@@ -36,8 +37,10 @@ def answers(config: BrokerConfig, timeout: float = 2.0) -> bool:
         with contextlib.suppress(OSError, struct.error):
             return _api_versions(config.host, config.port, timeout)
         return False
-    admin = AdminClient({**config.client_config(), "logger": _quiet,
-                         "error_cb": lambda _error: None, "reconnect.backoff.max.ms": 250})
+    # dict[str, Any]: AdminClient's stub leaves out the callbacks its config takes
+    settings: dict[str, Any] = {**config.client_config(), "logger": _quiet,
+                                "error_cb": lambda _error: None, "reconnect.backoff.max.ms": 250}
+    admin = AdminClient(settings)
     try:
         return bool(admin.list_topics(timeout=timeout).brokers)
     except Exception:  # KafkaException: not (yet) answering

@@ -10,6 +10,7 @@ import logging
 import re
 import socket
 import time
+from typing import Any
 
 from confluent_kafka import Consumer as RdConsumer
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
@@ -48,7 +49,10 @@ class KafkaTransport(Transport):
         self.settings = settings
         self.config = client_config(settings)
         self._failures = _Failures()
-        self.admin = AdminClient({**self.config, "error_cb": self._failures})
+        # typed as Consumer's and Producer's configs are: AdminClient's stub leaves out the
+        # callbacks (error_cb, logger) its config takes like theirs
+        config: dict[str, Any] = {**self.config, "error_cb": self._failures}
+        self.admin = AdminClient(config)
         self._check_reachable()
 
     def describe(self) -> str:

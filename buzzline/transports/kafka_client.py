@@ -3,7 +3,7 @@
 import logging
 import time
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -173,22 +173,24 @@ class KafkaConsumer(Consumer):
                 messages += self._consumer.consume(num_messages=max_messages - 1, timeout=0)
         if any(map(Message.error, messages)):  # rare: errors come on their own
             for message in messages:
-                if message.error() is not None:
-                    self._log_error(message.error())
+                error = message.error()
+                if error is not None:
+                    self._log_error(error)
             messages = [m for m in messages if m.error() is None]
             if not messages:
                 return Batch(caught_up=False)
         if self._down_since is not None:
             self._reached()
         # one C-level pass per field, not a Python loop with calls: this is the hot path
-        values = list(map(Message.value, messages))
-        if None in values:  # a message without a value (a tombstone): empty bytes, rejected
-            values = [v or b"" for v in values]
-        runs = partition_runs(list(map(Message.partition, messages)))
-        positions = {partition: messages[end - 1].offset() + 1 for partition, _, end in runs}
+        raw = list(map(Message.value, messages))
+        # a message without a value (a tombstone): empty bytes, rejected
+        values = [v or b"" for v in raw] if None in raw else cast(list[bytes], raw)
+        # the stubs type partition() Optional (a produced message may have none); a consumed
+        # message without an error always has one
+        runs = partition_runs(cast(list[int], list(map(Message.partition, messages))))
+        positions = {partition: located(messages[end - 1])[1] + 1 for partition, _, end in runs}
         self._positions.update(positions)
-        return Batch(values, positions, False, runs,
-                     lambda index: (messages[index].partition(), messages[index].offset()))
+        return Batch(values, positions, False, runs, lambda index: located(messages[index]))
 
     def _log_error(self, error: KafkaError) -> None:
         if error.fatal():
@@ -234,7 +236,10 @@ class KafkaConsumer(Consumer):
             return
         offsets = [TopicPartition(self.topic, p, o) for p, o in positions.items()]
         try:
-            self._consumer.commit(offsets=offsets, asynchronous=not wait)
+            if wait:
+                self._consumer.commit(offsets=offsets, asynchronous=False)
+            else:
+                self._consumer.commit(offsets=offsets, asynchronous=True)
         except KafkaException as exc:  # e.g. a rebalance took the partition meanwhile
             log.warning("%s: commit failed: %s", self.topic, exc.args[0].str())
 
@@ -247,6 +252,15 @@ class KafkaConsumer(Consumer):
                          wait=True)
         finally:
             self._consumer.close()  # leaves the group: its partitions move at once
+
+
+def located(message: Message) -> tuple[int, int]:
+    """(partition, offset) of a consumed message. librdkafka sets both on every message it
+    hands over without an error; the stubs type them Optional (a produced one may lack them)."""
+    partition, offset = message.partition(), message.offset()
+    if partition is None or offset is None:
+        raise ValueError(f"a consumed message of {message.topic()} has no partition or offset")
+    return partition, offset
 
 
 def partition_runs(partitions: list[int]) -> list[tuple[int, int, int]]:
