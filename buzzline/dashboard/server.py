@@ -26,7 +26,6 @@ from buzzline.dashboard.hub import HISTORY_SECONDS, Hub
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 HEARTBEAT_SECONDS = 1.0  # a frame at least this often, so ages and states move on
-WINDOWS = (0, 60, 300, 900)  # the page's choices; others are rounded into 0..HISTORY_SECONDS
 
 
 @dataclass

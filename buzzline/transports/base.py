@@ -6,7 +6,7 @@ the positions they reach. Implementations: ``file`` (embedded default), ``memory
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal, Protocol, Self
 
@@ -133,11 +133,6 @@ class Consumer(ABC):
         position and given back to ``Transport.consumer``; None where positions need no
         such check (Kafka)."""
         return None
-
-    def batches(self, max_messages: int = 10_000, timeout: float = 0.1) -> Iterator[Batch]:
-        """Poll forever; empty batches are yielded too, so callers can check their stop flag."""
-        while True:
-            yield self.poll(max_messages, timeout)
 
     def __enter__(self) -> Self:
         return self
