@@ -2,8 +2,7 @@
 
 import logging
 import time
-from itertools import groupby
-from typing import Any, cast
+from typing import Any
 
 from confluent_kafka import (
     OFFSET_BEGINNING,
@@ -16,9 +15,10 @@ from confluent_kafka import (
 from confluent_kafka import Consumer as RdConsumer
 
 from buzzline.transports.base import Batch, Consumer, StartAt
+from buzzline.transports.kafka_batch import consumed_batch
 from buzzline.transports.kafka_producer import DeliveryFailed, KafkaProducer
 
-__all__ = ["DeliveryFailed", "KafkaConsumer", "KafkaProducer", "partition_runs"]
+__all__ = ["DeliveryFailed", "KafkaConsumer", "KafkaProducer"]
 log = logging.getLogger(__name__)
 PROBE_SECONDS, PROBE_TIMEOUT = 1.0, 0.5  # while no broker answers: how often to ask again
 
@@ -181,16 +181,9 @@ class KafkaConsumer(Consumer):
                 return Batch(caught_up=False)
         if self._down_since is not None:
             self._reached()
-        # one C-level pass per field, not a Python loop with calls: this is the hot path
-        raw = list(map(Message.value, messages))
-        # a message without a value (a tombstone): empty bytes, rejected
-        values = [v or b"" for v in raw] if None in raw else cast(list[bytes], raw)
-        # the stubs type partition() Optional (a produced message may have none); a consumed
-        # message without an error always has one
-        runs = partition_runs(cast(list[int], list(map(Message.partition, messages))))
-        positions = {partition: located(messages[end - 1])[1] + 1 for partition, _, end in runs}
-        self._positions.update(positions)
-        return Batch(values, positions, False, runs, lambda index: located(messages[index]))
+        batch = consumed_batch(messages)
+        self._positions.update(batch.positions)
+        return batch
 
     def _log_error(self, error: KafkaError) -> None:
         if error.fatal():
@@ -252,35 +245,3 @@ class KafkaConsumer(Consumer):
                          wait=True)
         finally:
             self._consumer.close()  # leaves the group: its partitions move at once
-
-
-def located(message: Message) -> tuple[int, int]:
-    """(partition, offset) of a consumed message. librdkafka sets both on every message it
-    hands over without an error; the stubs type them Optional (a produced one may lack them)."""
-    partition, offset = message.partition(), message.offset()
-    if partition is None or offset is None:
-        raise ValueError(f"a consumed message of {message.topic()} has no partition or offset")
-    return partition, offset
-
-
-def partition_runs(partitions: list[int]) -> list[tuple[int, int, int]]:
-    """(partition, first index, end index) of each run of one partition's messages. A fetch
-    hands over each partition's messages together, so each partition is usually one run:
-    found with list.index and list.count (C speed); runs that tile the batch that way are
-    proof of it. Otherwise (a partition in several runs) the runs are found one by one."""
-    starts = sorted((partitions.index(p), p) for p in set(partitions))
-    runs, at = [], 0
-    for start, partition in starts:
-        if start != at:
-            break
-        end = at + partitions.count(partition)
-        runs.append((partition, at, end))
-        at = end
-    else:
-        return runs
-    runs, at = [], 0
-    for partition, group in groupby(partitions):
-        end = at + sum(1 for _ in group)
-        runs.append((partition, at, end))
-        at = end
-    return runs
