@@ -102,7 +102,7 @@ class DeadLetters:
 
     def __init__(self, transport: Transport, topic: str, app: str) -> None:
         self.transport, self.topic, self.app = transport, topic, app
-        self.count = self.truncated = 0
+        self.count = 0
         self.limit = RECORD_BYTES
         self.failure: DeadLetterFailed | None = None  # the first one raised
         self._producer: Producer | None = None
@@ -116,8 +116,7 @@ class DeadLetters:
         if original_bytes is not None and original_bytes > len(rejected.raw):
             letter.update(truncated=True, original_bytes=original_bytes, sha256=None,
                           stored_bytes=len(rejected.raw))  # never held whole: no hash
-        body, cut = encode(letter, rejected.raw, self.limit)
-        self.truncated += cut
+        body, _ = encode(letter, rejected.raw, self.limit)
         try:
             producer.send(body)
         except (OSError, WriteFailed) as exc:

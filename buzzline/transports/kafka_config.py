@@ -1,7 +1,7 @@
 """librdkafka client settings from buzzline's Settings: address, security, logging.
 
-The SASL password goes to the client and nowhere else: ``describe`` and log lines use
-``redacted``; librdkafka's own log lines are routed into Python logging (and scrubbed there).
+The SASL password goes to the client and nowhere else: ``describe`` names the address only;
+librdkafka's own log lines are routed into Python logging (and scrubbed there).
 """
 
 import logging
@@ -16,7 +16,6 @@ log = logging.getLogger("buzzline.kafka.client")
 # librdkafka syslog levels -> logging levels; its connection chatter goes to DEBUG
 _LEVELS = {0: logging.ERROR, 1: logging.ERROR, 2: logging.ERROR, 3: logging.DEBUG,
            4: logging.DEBUG, 5: logging.DEBUG, 6: logging.DEBUG, 7: logging.DEBUG}
-SECRET_KEYS = ("sasl.password", "ssl.key.password")
 
 
 class _ClientLog(logging.LoggerAdapter):
@@ -55,8 +54,3 @@ def client_config(settings: Settings) -> dict[str, Any]:
         config["ssl.ca.location"] = str(Path(ca_location).expanduser())
     return config
 
-
-def redacted(config: dict[str, Any]) -> dict[str, Any]:
-    """A copy safe to print: secrets masked, objects dropped."""
-    return {k: ("***" if k in SECRET_KEYS else v) for k, v in config.items()
-            if isinstance(v, str | int | float | bool)}
