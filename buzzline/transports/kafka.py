@@ -7,8 +7,6 @@ A broker that does not answer is one line and exit code 2 within the connect tim
 """
 
 import logging
-import re
-import socket
 import time
 from typing import Any
 
@@ -21,24 +19,10 @@ from buzzline.settings import Settings
 from buzzline.transports.base import StartAt, Transport
 from buzzline.transports.kafka_client import KafkaConsumer, KafkaProducer
 from buzzline.transports.kafka_config import client_config
+from buzzline.transports.kafka_reach import Failures, refusal, tcp_outcome, unreachable
 
 log = logging.getLogger(__name__)
 PRODUCER_MESSAGE_BYTES = 1_000_000  # librdkafka's message.max.bytes default
-
-
-class _Failures:
-    """librdkafka's ``error_cb``: keeps the first authentication and SSL failure it reports
-    (those never end a request by themselves: librdkafka retries until its timeout)."""
-
-    def __init__(self) -> None:
-        self.auth: str | None = None
-        self.ssl: str | None = None
-
-    def __call__(self, error: KafkaError) -> None:
-        if error.code() == KafkaError._AUTHENTICATION and self.auth is None:
-            self.auth = error.str()
-        elif error.code() == KafkaError._SSL and self.ssl is None:
-            self.ssl = error.str()
 
 
 class KafkaTransport(Transport):
@@ -48,7 +32,7 @@ class KafkaTransport(Transport):
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.config = client_config(settings)
-        self._failures = _Failures()
+        self._failures = Failures()
         # typed as Consumer's and Producer's configs are: AdminClient's stub leaves out the
         # callbacks (error_cb, logger) its config takes like theirs
         config: dict[str, Any] = {**self.config, "error_cb": self._failures}
@@ -69,53 +53,13 @@ class KafkaTransport(Transport):
             except KafkaException:
                 pass
             self.admin.poll(0)  # runs error_cb
-            refused = self._refusal()
+            refused = refusal(self.settings, self._failures)
             if refused:
                 raise TransportUnavailable(refused) from None
-            found = _connect(self.settings.kafka_broker_address)
+            found = tcp_outcome(self.settings.kafka_broker_address)
             if found in ("refused", "unresolved") or time.monotonic() >= deadline:
-                raise TransportUnavailable(self._unreachable(timeout, found)) from None
+                raise TransportUnavailable(unreachable(self.settings, timeout, found)) from None
             time.sleep(0.1)
-
-    def _refusal(self) -> str | None:
-        """One line for a broker that refused our credentials or our SSL handshake."""
-        address, settings = self.settings.kafka_broker_address, self.settings
-        offered = re.search(r"supported mechanisms: ([\w,-]+)", self._failures.auth or "")
-        if offered:
-            return (f"Kafka at {address} does not offer SASL mechanism "
-                    f"{settings.kafka_sasl_mechanism} (it offers {offered.group(1)}): check "
-                    "KAFKA_SASL_MECHANISM")
-        if self._failures.auth is not None:
-            return (f"Kafka at {address} refused the credentials of user "
-                    f"{settings.kafka_sasl_username!r} (SASL authentication failed, "
-                    f"{settings.kafka_sasl_mechanism}): check KAFKA_SASL_USERNAME, "
-                    "KAFKA_SASL_PASSWORD and KAFKA_SASL_MECHANISM")
-        if self._failures.ssl is not None:
-            found = re.search(r"SSL routines::([^:(]+)", self._failures.ssl)
-            reason = found.group(1).strip() if found else "SSL handshake failed"
-            return (f"Kafka at {address}: SSL handshake failed ({reason}): check "
-                    "KAFKA_SSL_CA_LOCATION (the broker's certificate, or its CA, as PEM) and "
-                    "that the broker's address is in its certificate")
-        return None
-
-    def _unreachable(self, timeout: float, found: str) -> str:
-        """One line on what happened: no answer in time, a refusal, a name that does not
-        resolve."""
-        address = self.settings.kafka_broker_address
-        if found == "listening":
-            return (f"Kafka at {address} accepts connections but did not answer within "
-                    f"{timeout:g} s over {self.settings.kafka_security_protocol}: check "
-                    "KAFKA_SECURITY_PROTOCOL (does the broker need SASL or SSL?)")
-        if found == "unresolved":
-            return (f"cannot reach Kafka at {address}: the host name does not resolve; check "
-                    "KAFKA_BROKER_ADDRESS")
-        if found == "refused":
-            return (f"cannot reach Kafka at {address}: connection refused (no broker listens "
-                    "there); start a local broker with `buzzline kafka start` (or set "
-                    "KAFKA_BROKER_ADDRESS)")
-        return (f"cannot reach Kafka at {address}: no answer within {timeout:g} s; check "
-                "KAFKA_BROKER_ADDRESS and that the broker runs (or start a local one with "
-                "`buzzline kafka start`)")
 
     def ensure_topic(self, topic: str, partitions: int | None = None,
                      replication: int | None = None, reset: bool = False) -> None:
@@ -207,25 +151,3 @@ class KafkaTransport(Transport):
 # empties its queue faster than that sits idle most of each second (about 190,000 msgs/s at
 # most here). Looking again after 10 ms keeps the queue fed at no cost when it is full.
 FETCH_CONFIG = {"fetch.queue.backoff.ms": 10}
-
-
-def _connect(bootstrap: str, timeout: float = 1.0) -> str:
-    """What a TCP connection to the ``host:port`` of ``bootstrap`` meets: "listening" (one
-    accepts), "refused", "unresolved" (no name resolves) or "timeout"."""
-    outcomes = []
-    for server in bootstrap.split(","):
-        host, _, port = server.strip().split("://")[-1].rpartition(":")
-        try:
-            socket.create_connection((host.strip("[]") or "localhost", int(port)),
-                                     timeout).close()
-            return "listening"
-        except socket.gaierror:
-            outcomes.append("unresolved")
-        except ConnectionRefusedError:
-            outcomes.append("refused")
-        except (OSError, ValueError):
-            outcomes.append("timeout")
-    for outcome in ("timeout", "refused", "unresolved"):
-        if outcome in outcomes:
-            return outcome
-    return "timeout"

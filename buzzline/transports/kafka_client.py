@@ -7,7 +7,6 @@ from typing import Any
 from confluent_kafka import (
     OFFSET_BEGINNING,
     OFFSET_INVALID,
-    KafkaError,
     KafkaException,
     Message,
     TopicPartition,
@@ -16,11 +15,11 @@ from confluent_kafka import Consumer as RdConsumer
 
 from buzzline.transports.base import Batch, Consumer, StartAt
 from buzzline.transports.kafka_batch import consumed_batch
+from buzzline.transports.kafka_outage import BrokerWatch
 from buzzline.transports.kafka_producer import DeliveryFailed, KafkaProducer
 
 __all__ = ["DeliveryFailed", "KafkaConsumer", "KafkaProducer"]
 log = logging.getLogger(__name__)
-PROBE_SECONDS, PROBE_TIMEOUT = 1.0, 0.5  # while no broker answers: how often to ask again
 
 
 class KafkaConsumer(Consumer):
@@ -35,53 +34,20 @@ class KafkaConsumer(Consumer):
         self._positions: dict[int, int] = {}  # partition -> next offset to read, when known
         self._started: set[int] = set()  # partitions that had their first assignment
         self._first_assigned: float | None = None  # when the group first gave us partitions
-        self._errors_logged = 0
-        self._down_since: float | None = None  # when librdkafka said no broker answers
-        self._next_probe = 0.0
+        self._broker = BrokerWatch(topic)
         self._consumer = RdConsumer({
-            **config,
-            "group.id": group,
-            "enable.auto.commit": False,
+            **config, "group.id": group, "enable.auto.commit": False,
             "auto.offset.reset": "latest" if start == "end" else "earliest",
-            "error_cb": self._on_error,
-        })
+            "error_cb": self._broker.on_error})
         self._consumer.subscribe([topic], on_assign=self._on_assign, on_revoke=self._on_revoke,
                                  on_lost=self._on_lost)
         self._closed = False
 
-    def _on_error(self, error: KafkaError) -> None:
-        """librdkafka's error callback (run inside poll): notes when every broker is down."""
-        if error.code() != KafkaError._ALL_BROKERS_DOWN:
-            self._log_error(error)  # as when they came with the messages
-        elif self._down_since is None:
-            self._down_since = time.monotonic()
-            log.warning("%s: no Kafka broker answers (%s); waiting for one", self.topic,
-                        error.str())
-
     def outage(self) -> str | None:
-        return "broker unreachable" if self._down_since is not None else None
-
-    def _probe(self) -> None:
-        """While no broker answered: once a second, ask for the topic's metadata (a broker
-        that answers ends the outage, even with no message to read)."""
-        now = time.monotonic()
-        if self._down_since is None or now < self._next_probe:
-            return
-        self._next_probe = now + PROBE_SECONDS
-        try:
-            self._consumer.list_topics(self.topic, timeout=PROBE_TIMEOUT)
-        except KafkaException:
-            return
-        self._reached()
+        return "broker unreachable" if self._broker.down_since is not None else None
 
     def idle_from(self) -> float | None:
         return self._first_assigned  # joining a group (3 s on a broker's defaults) is no idle
-
-    def _reached(self) -> None:
-        if self._down_since is not None:
-            log.info("%s: the Kafka broker answers again after %.0f s", self.topic,
-                     time.monotonic() - self._down_since)
-            self._down_since = None
 
     def _on_assign(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
         bounds = {tp.partition: self._bounds(tp) for tp in partitions}
@@ -114,10 +80,9 @@ class KafkaConsumer(Consumer):
         self._assigned |= {tp.partition for tp in partitions}
         if self._first_assigned is None:
             self._first_assigned = time.monotonic()
-        self._reached()  # the group answered
+        self._broker.reached()  # the group answered
         consumer.assign(partitions)
-        log.debug("%s: assigned %s", self.group,
-                  {tp.partition: tp.offset for tp in partitions})
+        log.debug("%s: assigned %s", self.group, {tp.partition: tp.offset for tp in partitions})
 
     def _bounds(self, tp: TopicPartition) -> tuple[int, int]:
         """(low, high) watermarks of a partition, (-1, -1) when the broker does not say."""
@@ -166,37 +131,23 @@ class KafkaConsumer(Consumer):
         if not messages:
             first = self._consumer.poll(timeout)
             if first is None:
-                self._probe()
-                return Batch(caught_up=self._down_since is None and self._at_end())
+                self._broker.probe(self._consumer)
+                return Batch(caught_up=self._broker.down_since is None and self._at_end())
             messages = [first]
             if max_messages > 1:
                 messages += self._consumer.consume(num_messages=max_messages - 1, timeout=0)
         if any(map(Message.error, messages)):  # rare: errors come on their own
-            for message in messages:
-                error = message.error()
-                if error is not None:
-                    self._log_error(error)
-            messages = [m for m in messages if m.error() is None]
+            messages = self._broker.without_errors(messages)
             if not messages:
                 return Batch(caught_up=False)
-        if self._down_since is not None:
-            self._reached()
+        self._broker.reached()
         batch = consumed_batch(messages)
         self._positions.update(batch.positions)
         return batch
 
-    def _log_error(self, error: KafkaError) -> None:
-        if error.fatal():
-            raise KafkaException(error)
-        self._errors_logged += 1
-        if self._errors_logged <= 10:
-            log.warning("%s: %s", self.topic, error.str())
-
     def _at_end(self) -> bool:
         """Assigned partitions all read up to their high watermark."""
-        if not self._assigned:
-            return False
-        lag = self.lag()
+        lag = self.lag() if self._assigned else None
         return lag is not None and not any(lag.values())
 
     def lag(self) -> dict[int, int] | None:
