@@ -1,4 +1,5 @@
-"""The Kafka consumer behind the transport interface (the producer: ``kafka_producer``)."""
+"""The Kafka consumer behind the transport interface (the producer: ``kafka_producer``; a
+batch from the messages of a poll: ``kafka_batch``; broker outages: ``kafka_outage``)."""
 
 import logging
 import time
