@@ -38,7 +38,7 @@ from buzzline.dashboard.panels import MAX_CATEGORIES, MAX_POINTS, css_color, pan
 from buzzline.dashboard.publisher import LivePublisher
 from buzzline.dashboard.server import STATIC
 from buzzline.engine.consume import ConsumeJob
-from buzzline.engine.session import Session, ViewOptions
+from buzzline.engine.session import Session, SessionOptions
 from buzzline.messages import Buzz
 from buzzline.settings import load_settings
 from buzzline.transports.file import FileTransport
@@ -457,7 +457,7 @@ def run_session(tmp_path: Path, live_dir: Path | None, topics: tuple[str, ...] =
     transport = FileTransport(settings.data_dir, poll_interval=0.01)
     jobs = [ConsumeJob(get_app("basic"), settings, transport, topic, start="beginning",
                        idle_exit=0.3) for topic in topics]
-    options = ViewOptions(title="t", image_name="t", charts=False, fps=20, live_dir=live_dir)
+    options = SessionOptions(title="t", image_name="t", charts=False, fps=20, live_dir=live_dir)
     return Session([], jobs, options).run(), counts
 
 

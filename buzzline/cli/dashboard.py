@@ -16,7 +16,8 @@ import click
 if TYPE_CHECKING:
     import uvicorn
 
-from buzzline import cli_types
+from buzzline.cli.options import settings_from
+from buzzline.cli.param_types import FPS
 from buzzline.dashboard.guard import host_name
 from buzzline.errors import BuzzlineError
 
@@ -55,7 +56,7 @@ def _names(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", callback=_names,
               help="Also answer to this host name (repeat for more; e.g. the name other "
                    "machines use for this one). Requests for other names are refused.")
-@click.option("--fps", type=cli_types.FPS, default=None,
+@click.option("--fps", type=FPS, default=None,
               help="Frames pushed to the page per second [BUZZLINE_FPS or 10].")
 @click.pass_context
 def dashboard(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, ...],
@@ -65,10 +66,9 @@ def dashboard(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, 
     Every consumer (buzzline consume, demo, run, and the teaching commands) publishes
     its numbers and charts' data to data/live/ a few times a second; this page shows them,
     with the message rate, lag, dead letters, a time window and pause. No internet needed."""
-    from buzzline.cli import _settings
     from buzzline.dashboard.publisher import live_dir
 
-    settings = _settings(ctx, fps=fps)
+    settings = settings_from(ctx, fps=fps)
     directory = live_dir(settings.data_dir)
     server = dashboard_server(directory, host, port, settings.fps, allow_hosts)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
