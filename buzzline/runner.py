@@ -20,7 +20,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, cast
 
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
@@ -117,7 +117,8 @@ def prepare(apps: AppLike | Sequence[AppLike], *, settings: Settings | None = No
     sequence of ``ProduceOptions`` gives each app its own. ``view`` None: no chart, no
     dashboard feed. ``session_type``: a ``Session`` subclass (the bench scripts time its
     frames)."""
-    the_apps = [resolve_app(a) for a in (apps if isinstance(apps, (list, tuple)) else [apps])]
+    listed = list(apps) if isinstance(apps, (list, tuple)) else [cast(AppLike, apps)]
+    the_apps = [resolve_app(a) for a in listed]
     if not the_apps:
         raise ValueError("no app to run")
     if not produce and not consume:

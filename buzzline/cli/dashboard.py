@@ -9,12 +9,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import click
-
-if TYPE_CHECKING:
-    import uvicorn
 
 from buzzline.cli.options import settings_from
 from buzzline.cli.param_types import FPS
@@ -22,6 +19,16 @@ from buzzline.dashboard.guard import host_name
 from buzzline.errors import BuzzlineError
 
 log = logging.getLogger("buzzline.dashboard")
+
+
+class DashboardServer(Protocol):
+    """What ``dashboard_server`` gives: uvicorn's server that ends the event streams first."""
+
+    should_exit: bool
+
+    def run(self) -> None: ...
+
+    def close_streams(self) -> None: ...
 
 
 def check_port(host: str, port: int) -> None:
@@ -93,7 +100,7 @@ def serve_in_background(directory: Path, host: str, port: int,
 
 
 def dashboard_server(directory: Path, host: str, port: int, fps: float,
-                     allow_hosts: tuple[str, ...] = ()) -> "uvicorn.Server":
+                     allow_hosts: tuple[str, ...] = ()) -> DashboardServer:
     """uvicorn serving the dashboard on a port checked to be free. Asked to stop, it ends the
     open event streams first (else it waits for them and cancels them with a traceback);
     SIGTERM stops it like Ctrl-C (exit 0)."""
@@ -105,7 +112,7 @@ def dashboard_server(directory: Path, host: str, port: int, fps: float,
     check_port(host, port)
     app = create_app(directory, fps, HostCheck.for_bind(host, allow_hosts))
 
-    class DashboardServer(uvicorn.Server):
+    class Server(uvicorn.Server):
         close_streams = app.state.frames.close_soon
 
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -114,6 +121,6 @@ def dashboard_server(directory: Path, host: str, port: int, fps: float,
                 sig = signal.SIGINT  # re-raised after shutdown: a KeyboardInterrupt, exit 0
             super().handle_exit(sig, frame)
 
-    return DashboardServer(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                          access_log=False, lifespan="on",
-                                          timeout_graceful_shutdown=2))
+    return Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                 access_log=False, lifespan="on",
+                                 timeout_graceful_shutdown=2))

@@ -25,7 +25,7 @@ from buzzline.sources.sample_data import write_sample_data
 
 DEMO_APPS = ("basic", "json", "csv", "project")
 # the demo's own topics and groups (files data/demo_*.jsonl): `consume basic` never counts them
-DEMO_STREAMS = {"basic_topic": "demo_basic", "buzz_topic": "demo_json",
+DEMO_STREAMS: dict[str, Any] = {"basic_topic": "demo_basic", "buzz_topic": "demo_json",
                 "smoker_topic": "demo_csv", "project_topic": "demo_project",
                 "buzz_consumer_group_id": "demo_buzz", "smoker_consumer_group_id": "demo_smoker",
                 "project_consumer_group_id": "demo_project"}
