@@ -20,7 +20,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Union, cast
+from typing import TYPE_CHECKING, Any, TypeVar, Union, cast
 
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from buzzline.apps.base import App
     from buzzline.streams import Stream
 
+Options = TypeVar("Options", "ProduceOptions", "ConsumeOptions")
 AppLike = Union[str, "os.PathLike[str]", "App", "Stream"]
 
 
@@ -108,13 +109,13 @@ class Prepared:
 def prepare(apps: AppLike | Sequence[AppLike], *, settings: Settings | None = None,
             transport: str | Transport | None = None,
             produce: bool | ProduceOptions | Sequence[ProduceOptions] = True,
-            consume: bool | ConsumeOptions = True, view: SessionOptions | None = None,
-            session_type: type[Session] = Session) -> Prepared:
+            consume: bool | ConsumeOptions | Sequence[ConsumeOptions] = True,
+            view: SessionOptions | None = None, session_type: type[Session] = Session) -> Prepared:
     """The jobs and session ``run`` would run. ``settings`` None: the defaults (``Settings()``;
     ``buzzline.settings.load_settings()`` reads the environment and .env as the command line
     does). ``transport`` None: ``settings.transport``; one transport serves every job.
     ``produce`` / ``consume``: False (don't), True (default options) or the options; a
-    sequence of ``ProduceOptions`` gives each app its own. ``view`` None: no chart, no
+    sequence of options gives each app its own. ``view`` None: no chart, no
     dashboard feed. ``session_type``: a ``Session`` subclass (the bench scripts time its
     frames)."""
     listed = list(apps) if isinstance(apps, (list, tuple)) else [cast(AppLike, apps)]
@@ -126,11 +127,12 @@ def prepare(apps: AppLike | Sequence[AppLike], *, settings: Settings | None = No
     settings = settings if settings is not None else Settings()
     if transport is None or isinstance(transport, str):
         transport = create_transport(transport or settings.transport, settings)
-    producing = _produce_options(produce, len(the_apps))
+    producing = _per_app(produce, ProduceOptions, len(the_apps))
+    reading_all = _per_app(consume, ConsumeOptions, len(the_apps))
     consumers, producers = [], []
     for index, app in enumerate(the_apps):
         made = producing[index] if producing else None
-        reading = (ConsumeOptions() if consume is True else consume) or None
+        reading = reading_all[index] if reading_all else None
         topic = (made and made.topic) or (reading and reading.topic) or app.topic(settings)
         if reading is not None:
             start = reading.start or ("end" if producing else "committed")
@@ -153,7 +155,7 @@ def prepare(apps: AppLike | Sequence[AppLike], *, settings: Settings | None = No
 def run(apps: AppLike | Sequence[AppLike], *, settings: Settings | None = None,
         transport: str | Transport | None = None,
         produce: bool | ProduceOptions | Sequence[ProduceOptions] = True,
-        consume: bool | ConsumeOptions = True,
+        consume: bool | ConsumeOptions | Sequence[ConsumeOptions] = True,
         view: SessionOptions | None = None) -> list[dict[str, Any]]:
     """Produce and/or consume ``apps`` in one session; the summaries (see ``prepare`` for the
     arguments and ``Prepared.run`` for what comes back)."""
@@ -161,14 +163,13 @@ def run(apps: AppLike | Sequence[AppLike], *, settings: Settings | None = None,
                    consume=consume, view=view).run()
 
 
-def _produce_options(produce: bool | ProduceOptions | Sequence[ProduceOptions],
-                     apps: int) -> list[ProduceOptions]:
-    if produce is False:
-        return []
-    if produce is True:
-        return [ProduceOptions()] * apps
-    if isinstance(produce, ProduceOptions):
-        return [produce] * apps
-    if len(produce) != apps:
-        raise ValueError(f"{len(produce)} ProduceOptions for {apps} apps")
-    return list(produce)
+def _per_app(given: bool | Options | Sequence[Options], kind: type[Options],
+             apps: int) -> list[Options]:
+    """One options object per app (none: the app is not produced / consumed)."""
+    if isinstance(given, bool):
+        return [kind()] * apps if given else []
+    if isinstance(given, kind):
+        return [given] * apps
+    if len(given) != apps:
+        raise ValueError(f"{len(given)} {kind.__name__} for {apps} apps")
+    return list(given)

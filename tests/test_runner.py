@@ -156,3 +156,16 @@ def test_buzzline_run_is_the_runner_and_import_buzzline_stays_light():
     assert orjson.loads(out.strip().replace("'", '"')) == []
     with pytest.raises(AttributeError):
         buzzline.nothing_here  # noqa: B018
+
+
+def test_each_app_may_have_its_own_consume_options():
+    transport = MemoryTransport()
+    for topic, count in (("t", 4), ("u", 9)):
+        run("basic", transport=transport, consume=False,
+            produce=ProduceOptions(topic=topic, count=count, interval=0))
+    summaries = run(["basic", "basic"], transport=transport, produce=False,
+                    consume=[ConsumeOptions(topic="t", start="beginning", count=4),
+                             ConsumeOptions(topic="u", start="beginning", count=9)])
+    assert [(s["topic"], s["messages"]) for s in summaries] == [("t", 4), ("u", 9)]
+    with pytest.raises(ValueError, match="3 ConsumeOptions for 2 apps"):
+        prepare(["basic", "basic"], transport=transport, consume=[ConsumeOptions()] * 3)
