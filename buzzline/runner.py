@@ -168,7 +168,7 @@ def _per_app(given: bool | Options | Sequence[Options], kind: type[Options],
     """One options object per app (none: the app is not produced / consumed)."""
     if isinstance(given, bool):
         return [kind()] * apps if given else []
-    if isinstance(given, kind):
+    if not isinstance(given, Sequence):
         return [given] * apps
     if len(given) != apps:
         raise ValueError(f"{len(given)} {kind.__name__} for {apps} apps")
