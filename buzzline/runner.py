@@ -115,9 +115,8 @@ def prepare(apps: AppLike | Sequence[AppLike], *, settings: Settings | None = No
     ``buzzline.settings.load_settings()`` reads the environment and .env as the command line
     does). ``transport`` None: ``settings.transport``; one transport serves every job.
     ``produce`` / ``consume``: False (don't), True (default options) or the options; a
-    sequence of options gives each app its own. ``view`` None: no chart, no
-    dashboard feed. ``session_type``: a ``Session`` subclass (the bench scripts time its
-    frames)."""
+    sequence of options gives each app its own. ``view`` None: no chart, no dashboard feed.
+    ``session_type``: a ``Session`` subclass (the bench scripts time its frames)."""
     listed = list(apps) if isinstance(apps, (list, tuple)) else [cast(AppLike, apps)]
     the_apps = [resolve_app(a) for a in listed]
     if not the_apps:
@@ -127,24 +126,24 @@ def prepare(apps: AppLike | Sequence[AppLike], *, settings: Settings | None = No
     settings = settings if settings is not None else Settings()
     if transport is None or isinstance(transport, str):
         transport = create_transport(transport or settings.transport, settings)
-    producing = _per_app(produce, ProduceOptions, len(the_apps))
-    reading_all = _per_app(consume, ConsumeOptions, len(the_apps))
+    count = len(the_apps)
+    sending: list[ProduceOptions | None] = [*_per_app(produce, ProduceOptions, count)]
+    reading: list[ConsumeOptions | None] = [*_per_app(consume, ConsumeOptions, count)]
+    sending, reading = sending or [None] * count, reading or [None] * count
+    producing = sending[0] is not None
     consumers, producers = [], []
-    for index, app in enumerate(the_apps):
-        made = producing[index] if producing else None
-        reading = reading_all[index] if reading_all else None
-        topic = (made and made.topic) or (reading and reading.topic) or app.topic(settings)
-        if reading is not None:
-            start = reading.start or ("end" if producing else "committed")
-            consumers.append(ConsumeJob(app, settings, transport, reading.topic or topic,
-                                        start=start, count=reading.count,
-                                        idle_exit=reading.idle_exit,
-                                        reset_state=reading.reset_state))
-        if made is not None:
-            interval = app.interval(settings) if made.interval is None else made.interval
+    for app, send, read in zip(the_apps, sending, reading, strict=True):
+        topic = (send and send.topic) or (read and read.topic) or app.topic(settings)
+        if read is not None:
+            consumers.append(ConsumeJob(
+                app, settings, transport, read.topic or topic,
+                start=read.start or ("end" if producing else "committed"), count=read.count,
+                idle_exit=read.idle_exit, reset_state=read.reset_state))
+        if send is not None:
+            interval = app.interval(settings) if send.interval is None else send.interval
             producers.append(ProduceJob(app, settings, transport, topic, interval,
-                                        count=made.count, rng=random.Random(made.seed),
-                                        reset_topic=made.reset_topic, also=list(made.also)))
+                                        count=send.count, rng=random.Random(send.seed),
+                                        reset_topic=send.reset_topic, also=list(send.also)))
     if view is None:
         one = the_apps[0] if len(the_apps) == 1 else None
         view = SessionOptions(title=one.title if one else "buzzline",
