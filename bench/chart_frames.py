@@ -41,11 +41,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (  # noqa: E402
     ROOT,
     FrameTimes,
-    bench_session,
     case_parser,
     pace_command,
     percentile,
     print_case,
+    timed_session,
     virtual_display,
     window_toolkit,
     write_buzz_file,
@@ -70,8 +70,8 @@ def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int,
     chart content), then the frames are measured for ``seconds`` while more arrive: the rest of
     ``backlog`` at full speed (rate 0), or ``rate`` a second from a producer process."""
     from buzzline.apps import get_app
-    from buzzline.engine.consume import ConsumeJob
-    from buzzline.engine.session import ViewOptions
+    from buzzline.engine.session import SessionOptions
+    from buzzline.runner import ConsumeOptions, prepare
     from buzzline.settings import load_settings
     from buzzline.transports.file import FileTransport
 
@@ -96,12 +96,12 @@ def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int,
             producer = subprocess.Popen(pace_command(
                 data, topic, rate, int(rate * (seconds + 60)), source=backlog, skip=history,
                 key="smoker" if app_name == "csv" else None))
-        job = ConsumeJob(app, settings, FileTransport(data), topic, start="beginning")
         window = bool(os.environ.get("DISPLAY"))
-        options = ViewOptions(title=app.title, image_name=app_name,
-                              output_dir=None if window else work / "out",
-                              display="window" if window else "headless", fps=10.0,
-                              duration=seconds + 90)  # a safety net: on_end stops it
+        options = SessionOptions(title=app.title, image_name=app_name,
+                                 output_dir=None if window else work / "out",
+                                 display="window" if window else "headless", fps=10.0,
+                                 duration=seconds + 90,  # a safety net: on_end stops it
+                                 freeze_gc=True)
         reads: list[tuple[float, int]] = []  # (time, messages read) at each frame's end
         window_start: list[float] = []  # when the measured frames begin
         ran_out: list[float] = []
@@ -118,7 +118,10 @@ def child(app_name: str, rate: int, seconds: float, backlog: Path, history: int,
                 session.stop.set()
 
         frames = FrameTimes(on_end=frame_ended)
-        session = bench_session([], [job], options, frames)
+        prepared = prepare(app, settings=settings, transport=FileTransport(data), produce=False,
+                           consume=ConsumeOptions(topic=topic, start="beginning"), view=options,
+                           session_type=timed_session(frames))
+        (job,), session = prepared.consumers, prepared.session
         session.run()
         if producer is not None:
             producer.terminate()

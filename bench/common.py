@@ -274,9 +274,9 @@ class FrameTimes:
         return out
 
 
-def bench_session(producers: list, consumers: list, options: object,
-                  frames: FrameTimes) -> object:
-    """A buzzline Session whose view reports to ``frames``."""
+def timed_session(frames: FrameTimes) -> type:
+    """A buzzline Session class whose view reports to ``frames`` (for ``runner.prepare``'s
+    ``session_type``)."""
     from buzzline.engine.session import Session
 
     class TimedSession(Session):
@@ -286,7 +286,7 @@ def bench_session(producers: list, consumers: list, options: object,
                 frames.attach(view)
             return view
 
-    return TimedSession(producers, consumers, options)
+    return TimedSession
 
 
 # -- a producer at a steady rate, in its own process: python bench/common.py pace ...

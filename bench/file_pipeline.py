@@ -74,13 +74,14 @@ def raw_follow(path: Path, count: int) -> Counter:
 
 
 def consume_all(data: Path, n: int) -> None:
-    from buzzline.apps import get_app
-    from buzzline.engine.consume import ConsumeJob
+    from buzzline.runner import ConsumeOptions, prepare
     from buzzline.settings import Settings
     from buzzline.transports.file import FileTransport
 
-    job = ConsumeJob(get_app("basic"), Settings(data_dir=data), FileTransport(data), TOPIC,
-                     start="beginning", count=n)
+    # the consumer job alone, in this thread (no session: nothing else is timed)
+    (job,) = prepare("basic", settings=Settings(data_dir=data), transport=FileTransport(data),
+                     produce=False, consume=ConsumeOptions(topic=TOPIC, start="beginning",
+                                                           count=n)).consumers
     job.run()
     assert job.totals.messages == n, (job.totals.messages, n)
 

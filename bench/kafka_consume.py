@@ -49,10 +49,9 @@ from bench.common import broker, print_case, virtual_display  # noqa: E402
 from bench.peers import buzz_lines, missing, raw_confluent  # noqa: E402
 from bench.peers.kafka_env import bench_settings, delete_topics, end_total, fill_topic  # noqa: E402
 from bench.results import CaseResult, Target  # noqa: E402
-from buzzline.apps import get_app  # noqa: E402
 from buzzline.charts.display import window_backend  # noqa: E402
-from buzzline.engine.consume import ConsumeJob  # noqa: E402
-from buzzline.engine.session import Session, ViewOptions  # noqa: E402
+from buzzline.engine.session import SessionOptions  # noqa: E402
+from buzzline.runner import ConsumeOptions, prepare  # noqa: E402
 from buzzline.transports.kafka import FETCH_CONFIG, KafkaTransport  # noqa: E402
 
 CASE = "kafka-consume"
@@ -85,12 +84,15 @@ def buzzline_consume(bootstrap: str, topic: str, n: int, workdir: Path,
     settings = bench_settings(bootstrap, workdir,
                               BUZZ_CONSUMER_GROUP_ID=f"{PREFIX}buzzline-{uuid.uuid4().hex}")
     started = time.perf_counter()
-    job = ConsumeJob(get_app("basic"), settings, KafkaTransport(settings), topic,
-                     start="beginning", count=n)
-    session = Session([], [job], ViewOptions(
-        title="Basic: messages per author", image_name="kafka-consume",
-        output_dir=None if window else workdir / "out",
-        display="window" if window else "headless", fps=10.0, charts=True))
+    prepared = prepare("basic", settings=settings, transport=KafkaTransport(settings),
+                       produce=False,
+                       consume=ConsumeOptions(topic=topic, start="beginning", count=n),
+                       view=SessionOptions(
+                           title="Basic: messages per author", image_name="kafka-consume",
+                           output_dir=None if window else workdir / "out",
+                           display="window" if window else "headless", fps=10.0, charts=True,
+                           freeze_gc=True))
+    (job,), session = prepared.consumers, prepared.session
     ended: list[float] = []
     first: list[float] = []
 

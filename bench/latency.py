@@ -46,12 +46,12 @@ from bench.common import (  # noqa: E402
     AUTHORS,
     ROOT,
     FrameTimes,
-    bench_session,
     case_parser,
     pace_command,
     percentile,
     print_case,
     sent_stamp,
+    timed_session,
     virtual_display,
     window_toolkit,
 )
@@ -137,8 +137,8 @@ def on_screen_times(recorder: Recorder, frames: FrameTimes) -> list[float]:
 
 def child(transport_name: str, bootstrap: str | None, seconds: float, warmup: float,
           history: int, out: Path, poll_ms: float | None = None) -> None:
-    from buzzline.engine.consume import ConsumeJob
-    from buzzline.engine.session import ViewOptions
+    from buzzline.engine.session import SessionOptions
+    from buzzline.runner import ConsumeOptions, prepare
     from buzzline.settings import load_settings
     from buzzline.transports import create_transport
 
@@ -162,7 +162,17 @@ def child(transport_name: str, bootstrap: str | None, seconds: float, warmup: fl
             for seq in range(history):
                 producer.send(b'{"message":"%d 0","author":"%s"}'
                               % (seq, AUTHORS[seq % 4].encode()))
-        job = ConsumeJob(app, settings, transport, topic, start="beginning")
+        window = bool(os.environ.get("DISPLAY"))
+        options = SessionOptions(title=app.title, image_name="latency",
+                                 output_dir=None if window else work / "out",
+                                 display="window" if window else "headless", fps=FPS,
+                                 freeze_gc=True)
+        frames = FrameTimes(measure=lambda snap: sum(v for _, v in snap[0]), clock=time.time,
+                            on_end=lambda n: frame_ended(n))
+        prepared = prepare(app, settings=settings, transport=transport, produce=False,
+                           consume=ConsumeOptions(topic=topic, start="beginning"), view=options,
+                           session_type=timed_session(frames))
+        (job,), session = prepared.consumers, prepared.session
         ready = threading.Event()
         if transport_name == "file":
             ready.set()
@@ -181,13 +191,6 @@ def child(transport_name: str, bootstrap: str | None, seconds: float, warmup: fl
             if n >= 3 and ready.is_set() and job.read >= history and not go.exists():
                 go.touch()
 
-        frames = FrameTimes(measure=lambda snap: sum(v for _, v in snap[0]), clock=time.time,
-                            on_end=frame_ended)
-        window = bool(os.environ.get("DISPLAY"))
-        options = ViewOptions(title=app.title, image_name="latency",
-                              output_dir=None if window else work / "out",
-                              display="window" if window else "headless", fps=FPS)
-        session = bench_session([], [job], options, frames)
         checkpoints: list[tuple[float, float]] = []  # (start, end) of each checkpoint save
         save = job.state.checkpoint
 

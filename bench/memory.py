@@ -80,8 +80,8 @@ def peak_rss_mib() -> float:
 def child(inputs: Path, messages: int, out: Path) -> None:
     """One measurement (its own process): both apps' consumers and charts in one Session."""
     from buzzline.apps import get_app
-    from buzzline.engine.consume import ConsumeJob
-    from buzzline.engine.session import Session, ViewOptions
+    from buzzline.engine.session import SessionOptions
+    from buzzline.runner import ConsumeOptions, prepare
     from buzzline.settings import load_settings
     from buzzline.transports.file import FileTransport
 
@@ -90,17 +90,14 @@ def child(inputs: Path, messages: int, out: Path) -> None:
         data = work / "data"
         data.mkdir()
         settings = load_settings(environ={"BUZZLINE_DATA_DIR": str(data)}, env_file=None)
-        transport = FileTransport(data)
-        jobs = []
-        for name, file in APPS.items():
-            app = get_app(name)
-            topic = app.topic(settings)
-            (data / f"{topic}.jsonl").symlink_to(inputs / file)
-            jobs.append(ConsumeJob(app, settings, transport, topic, start="beginning",
-                                   count=messages // 2))
-        options = ViewOptions(title="memory", image_name="memory", output_dir=work / "out",
-                              display="headless", fps=10.0)
-        session = Session([], jobs, options)
+        apps = [get_app(name) for name in APPS]
+        for app, file in zip(apps, APPS.values(), strict=True):
+            (data / f"{app.topic(settings)}.jsonl").symlink_to(inputs / file)
+        options = SessionOptions(title="memory", image_name="memory", output_dir=work / "out",
+                                 display="headless", fps=10.0, freeze_gc=True)
+        session = prepare(apps, settings=settings, transport=FileTransport(data), produce=False,
+                          consume=ConsumeOptions(start="beginning", count=messages // 2),
+                          view=options).session
         started = time.perf_counter()
         summaries = session.run()
         seconds = time.perf_counter() - started
@@ -118,8 +115,8 @@ def child(inputs: Path, messages: int, out: Path) -> None:
 def keys_child(inputs: Path, keys: int, out: Path) -> None:
     """The distinct-keys measurement (its own process): the json app's consumer and chart."""
     from buzzline.apps import get_app
-    from buzzline.engine.consume import ConsumeJob
-    from buzzline.engine.session import Session, ViewOptions
+    from buzzline.engine.session import SessionOptions
+    from buzzline.runner import ConsumeOptions, prepare
     from buzzline.settings import load_settings
     from buzzline.transports.file import FileTransport
 
@@ -128,13 +125,13 @@ def keys_child(inputs: Path, keys: int, out: Path) -> None:
         data.mkdir()
         settings = load_settings(environ={"BUZZLINE_DATA_DIR": str(data)}, env_file=None)
         app = get_app("json")
-        topic = app.topic(settings)
-        (data / f"{topic}.jsonl").symlink_to(inputs / "authors.jsonl")
-        job = ConsumeJob(app, settings, FileTransport(data), topic, start="beginning",
-                         count=keys)
-        session = Session([], [job], ViewOptions(title="keys", image_name="keys",
-                                                 output_dir=Path(tmp) / "out",
-                                                 display="headless", fps=10.0))
+        (data / f"{app.topic(settings)}.jsonl").symlink_to(inputs / "authors.jsonl")
+        session = prepare(app, settings=settings, transport=FileTransport(data), produce=False,
+                          consume=ConsumeOptions(start="beginning", count=keys),
+                          view=SessionOptions(title="keys", image_name="keys",
+                                              output_dir=Path(tmp) / "out",
+                                              display="headless", fps=10.0,
+                                              freeze_gc=True)).session
         started = time.perf_counter()
         summary = session.run()[0]
         seconds = time.perf_counter() - started

@@ -5,7 +5,7 @@ from buzzline.engine.signals import defer_signals
 
 def main() -> None:
     defer_signals()  # a Ctrl-C while starting up stops the command cleanly, never mid-import
-    from buzzline.cli import main as cli_main
+    from buzzline.cli.app import main as cli_main
 
     cli_main()
 

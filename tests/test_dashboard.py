@@ -38,8 +38,9 @@ from buzzline.dashboard.panels import MAX_CATEGORIES, MAX_POINTS, css_color, pan
 from buzzline.dashboard.publisher import LivePublisher
 from buzzline.dashboard.server import STATIC
 from buzzline.engine.consume import ConsumeJob
-from buzzline.engine.session import Session, ViewOptions
+from buzzline.engine.session import SessionOptions
 from buzzline.messages import Buzz
+from buzzline.runner import ConsumeOptions, run
 from buzzline.settings import load_settings
 from buzzline.transports.file import FileTransport
 from buzzline.transports.memory import MemoryTransport
@@ -455,10 +456,10 @@ def run_session(tmp_path: Path, live_dir: Path | None, topics: tuple[str, ...] =
     for topic in topics:
         (settings.data_dir / f"{topic}.jsonl").write_bytes(body)
     transport = FileTransport(settings.data_dir, poll_interval=0.01)
-    jobs = [ConsumeJob(get_app("basic"), settings, transport, topic, start="beginning",
-                       idle_exit=0.3) for topic in topics]
-    options = ViewOptions(title="t", image_name="t", charts=False, fps=20, live_dir=live_dir)
-    return Session([], jobs, options).run(), counts
+    reading = [ConsumeOptions(topic=topic, start="beginning", idle_exit=0.3) for topic in topics]
+    options = SessionOptions(title="t", image_name="t", charts=False, fps=20, live_dir=live_dir)
+    return run(["basic"] * len(topics), settings=settings, transport=transport, produce=False,
+               consume=reading, view=options), counts
 
 
 def test_session_publishes_the_final_numbers(tmp_path: Path) -> None:

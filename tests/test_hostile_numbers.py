@@ -34,7 +34,7 @@ from buzzline.charts.base import LIMIT
 from buzzline.charts.kinds import CHART_KINDS
 from buzzline.charts.line import LineSnapshot
 from buzzline.clock import ManualClock
-from buzzline.engine.consume import ConsumeJob
+from buzzline.runner import ConsumeOptions, prepare
 from buzzline.settings import load_settings
 from buzzline.streams import Stream, sources
 from buzzline.streams import analytics as a
@@ -324,8 +324,10 @@ def test_huge_ints_go_through_the_consumer_and_its_restarts(tmp_path):
             with transport.producer(topic) as producer:
                 for line in chunk:
                     producer.send(line)
-            job = ConsumeJob(stream.app, settings, transport, topic, count=len(chunk),
-                             start="beginning" if run == 0 else "committed")
+            (job,) = prepare(stream, settings=settings, transport=transport, produce=False,
+                             consume=ConsumeOptions(topic=topic, count=len(chunk),
+                                                    start="beginning" if run == 0
+                                                    else "committed")).consumers
             job.run()
             assert job.error is None and job.read == len(chunk)
         summary = job.summary("file")

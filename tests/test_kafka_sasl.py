@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from buzzline import cli_kafka
+from buzzline.cli import kafka as cli_kafka
 from buzzline.errors import BuzzlineError, SettingsError, TransportUnavailable
 from buzzline.kafka import scram, storage
 from buzzline.kafka.broker import start, stop

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import pytest
 
-from buzzline.cli_types import DAY, FPS, INTERVAL, FiniteFloat
+from buzzline.cli.param_types import DAY, FPS, INTERVAL, FiniteFloat
 from buzzline.envfile import unknown_names
 from buzzline.errors import SettingsError
 from buzzline.settings import Settings, env_names, load_settings

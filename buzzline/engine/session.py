@@ -27,7 +27,11 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class ViewOptions:
+class SessionOptions:
+    """How a session shows and ends its streams: the chart window or images, the dashboard
+    feed, a time limit, and whether to freeze the garbage collector (the process owner's
+    choice: the command line sets it)."""
+
     title: str
     image_name: str
     output_dir: Path | None = None
@@ -40,11 +44,16 @@ class ViewOptions:
     duration: float | None = None
     # publish the consumers' numbers and panels here for `buzzline dashboard` (None: don't)
     live_dir: Path | None = None
+    # gc.freeze() once the charts are made: what exists then (modules, the figure's artists)
+    # lives as long as the session, out of the garbage collector's sight, whose full passes
+    # would otherwise walk it again and again while millions of messages come and go. It
+    # acts on the whole process: the command line (which owns the process) turns it on.
+    freeze_gc: bool = False
 
 
 class Session:
     def __init__(self, producers: Sequence[ProduceJob], consumers: Sequence[ConsumeJob],
-                 options: ViewOptions) -> None:
+                 options: SessionOptions) -> None:
         self.producers, self.consumers, self.options = list(producers), list(consumers), options
         self.stop = threading.Event()
         # one gate for the consumers in this process: closed while a frame draws
@@ -118,10 +127,8 @@ class Session:
 
     def run(self) -> list[dict[str, Any]]:
         self.view = self._make_view()
-        # what exists now (modules, the figure's artists) lives as long as the session: out
-        # of the garbage collector's sight, whose full passes would otherwise walk it again
-        # and again while millions of messages come and go
-        gc.freeze()
+        if self.options.freeze_gc:
+            gc.freeze()
         threads = [threading.Thread(target=job.run_quietly, name=f"consume-{job.app.name}",
                                     daemon=True) for job in self.consumers]
         threads += [threading.Thread(target=job.run_quietly, name=f"produce-{job.app.name}",

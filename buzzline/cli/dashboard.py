@@ -9,18 +9,26 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import click
 
-if TYPE_CHECKING:
-    import uvicorn
-
-from buzzline import cli_types
+from buzzline.cli.options import settings_from
+from buzzline.cli.param_types import FPS
 from buzzline.dashboard.guard import host_name
 from buzzline.errors import BuzzlineError
 
 log = logging.getLogger("buzzline.dashboard")
+
+
+class DashboardServer(Protocol):
+    """What ``dashboard_server`` gives: uvicorn's server that ends the event streams first."""
+
+    should_exit: bool
+
+    def run(self) -> None: ...
+
+    def close_streams(self) -> None: ...
 
 
 def check_port(host: str, port: int) -> None:
@@ -55,7 +63,7 @@ def _names(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) 
 @click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME", callback=_names,
               help="Also answer to this host name (repeat for more; e.g. the name other "
                    "machines use for this one). Requests for other names are refused.")
-@click.option("--fps", type=cli_types.FPS, default=None,
+@click.option("--fps", type=FPS, default=None,
               help="Frames pushed to the page per second [BUZZLINE_FPS or 10].")
 @click.pass_context
 def dashboard(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, ...],
@@ -65,10 +73,9 @@ def dashboard(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, 
     Every consumer (buzzline consume, demo, run, and the teaching commands) publishes
     its numbers and charts' data to data/live/ a few times a second; this page shows them,
     with the message rate, lag, dead letters, a time window and pause. No internet needed."""
-    from buzzline.cli import _settings
     from buzzline.dashboard.publisher import live_dir
 
-    settings = _settings(ctx, fps=fps)
+    settings = settings_from(ctx, fps=fps)
     directory = live_dir(settings.data_dir)
     server = dashboard_server(directory, host, port, settings.fps, allow_hosts)
     shown = "localhost" if host in ("127.0.0.1", "::1") else host
@@ -93,7 +100,7 @@ def serve_in_background(directory: Path, host: str, port: int,
 
 
 def dashboard_server(directory: Path, host: str, port: int, fps: float,
-                     allow_hosts: tuple[str, ...] = ()) -> "uvicorn.Server":
+                     allow_hosts: tuple[str, ...] = ()) -> DashboardServer:
     """uvicorn serving the dashboard on a port checked to be free. Asked to stop, it ends the
     open event streams first (else it waits for them and cancels them with a traceback);
     SIGTERM stops it like Ctrl-C (exit 0)."""
@@ -105,7 +112,7 @@ def dashboard_server(directory: Path, host: str, port: int, fps: float,
     check_port(host, port)
     app = create_app(directory, fps, HostCheck.for_bind(host, allow_hosts))
 
-    class DashboardServer(uvicorn.Server):
+    class Server(uvicorn.Server):
         close_streams = app.state.frames.close_soon
 
         def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -114,6 +121,6 @@ def dashboard_server(directory: Path, host: str, port: int, fps: float,
                 sig = signal.SIGINT  # re-raised after shutdown: a KeyboardInterrupt, exit 0
             super().handle_exit(sig, frame)
 
-    return DashboardServer(uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                          access_log=False, lifespan="on",
-                                          timeout_graceful_shutdown=2))
+    return Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                 access_log=False, lifespan="on",
+                                 timeout_graceful_shutdown=2))

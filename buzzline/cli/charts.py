@@ -1,6 +1,7 @@
 """``buzzline charts``: the chart kinds, their data shapes, options and colours; ``--gallery``
 draws one PNG per kind from sample data."""
 
+from functools import partial
 from pathlib import Path
 
 import click
@@ -20,7 +21,7 @@ def write_gallery(directory: Path) -> list[Path]:
         kind = CHART_KINDS.get(name)
         fig, (ax,) = make_figure(1, name)
         fig.set_size_inches(6.4, 4.2)
-        chart = kind.make(ax, lambda shape=kind.shape: sample_data(shape),
+        chart = kind.make(ax, partial(sample_data, kind.shape),
                           title=f"{name} ({kind.shape} data)")
         chart.update(chart.snapshot())
         path = directory / f"gallery-{name}.png"
