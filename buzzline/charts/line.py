@@ -23,7 +23,7 @@ from buzzline.charts.base import (
     drawable,
     fit_range,
 )
-from buzzline.charts.glyphs import glyph_text
+from buzzline.charts.glyphs import clip_like, glyph_text
 from buzzline.charts.snapshots import LineSnapshot
 
 MAX_LABELS = 12
@@ -54,7 +54,7 @@ class StallLabel(Text):
             return
         picture, baseline = self._picture(renderer)
         gc = renderer.new_gc()
-        self._set_gc_clip(gc)
+        clip_like(gc, self)
         renderer.draw_image(gc, round(x) - self.PAD, round(y) - baseline, picture)
         gc.restore()
         self.stale = False
@@ -69,8 +69,8 @@ class StallLabel(Text):
                                 math.ceil(height) + 2 * self.PAD, renderer.dpi)
             gc = small.new_gc()
             gc.set_foreground(self.get_color())
-            gc.set_alpha(self.get_alpha())
-            gc.set_antialiased(self._antialiased)
+            gc.set_alpha(self.get_alpha())  # type: ignore[arg-type]  # stub: None is valid
+            gc.set_antialiased(self.get_antialiased())
             baseline = self.PAD + math.ceil(descent)  # above the picture's bottom
             # (Agg's draw_text counts y from the top)
             small.draw_text(gc, self.PAD, small.height - baseline, text, prop, 0, mtext=self)

@@ -40,6 +40,8 @@ class ViewOptions:
     duration: float | None = None
     # publish the consumers' numbers and panels here for `buzzline dashboard` (None: don't)
     live_dir: Path | None = None
+    # a window's frames use matplotlib's internals to draw less (False: public API alone)
+    fast_draw: bool = True
 
 
 class Session:
@@ -95,7 +97,7 @@ class Session:
 
         self.mode, backend = resolve_display(opts.display, opts.output_dir)
         panels = sum(job.app.panels for job in self.consumers)
-        fig, axes = make_figure(panels, opts.title, backend)
+        fig, axes = make_figure(panels, opts.title, backend, opts.fast_draw)
         groups, at = [], 0
         for index, job in enumerate(self.consumers):
             charts = job.app.charts(job.pipeline, axes[at: at + job.app.panels], job.settings)
@@ -107,7 +109,7 @@ class Session:
         output = opts.output_dir or (None if self.mode == "window" else opts.default_output_dir)
         writer = WRITERS.get(opts.image_format)(output, opts.image_name) if output else None
         return LiveView(fig, groups, opts.fps, self.stop, self.finished, writer,
-                        opts.save_every)
+                        opts.save_every, fast_draw=opts.fast_draw)
 
     def _make_publisher(self) -> LivePublisher | None:
         if self.options.live_dir is None or not self.consumers:
