@@ -35,8 +35,8 @@ def hold_draw_requests(canvas: FigureCanvasBase, request: Callable[[], None]) ->
     requests for a whole-figure draw (the window appearing, resized, the toolbar) wait for the
     next frame, which draws once for all of them with the consumers held.
 
-    Relies on: Tk and Qt canvases asking for those draws through ``self.draw_idle()`` (e.g.
-    ``FigureCanvasTk.resize``), looked up on the instance, so an instance attribute shadows
+    Relies on: Tk and Qt canvases asking for those draws through ``self.draw_idle()`` (e.g. Tk
+    on a resize), looked up on the instance, so an instance attribute shadows
     the method. Checked: matplotlib 3.11.2."""
     setattr(canvas, DRAW_IDLE, lambda *args, **kwargs: request())
 
