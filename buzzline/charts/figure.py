@@ -4,6 +4,7 @@ primary screen's available geometry), the figure made smaller at the same dpi.""
 
 import math
 import sys
+from typing import Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -58,11 +59,13 @@ def make_figure(panels: int, title: str, backend: str | None = None,
 def screen_size(fig: Figure) -> tuple[int, int] | None:
     """The size in pixels of the screen ``fig``'s window is on (None: no window, or a
     toolkit not known here)."""
-    window = getattr(fig.canvas.manager, "window", None)
+    window: Any = getattr(fig.canvas.manager, "window", None)  # a Tk or Qt window
     if hasattr(window, "winfo_screenwidth"):  # Tk
         return window.winfo_screenwidth(), window.winfo_screenheight()
     if hasattr(window, "screen"):  # Qt: the available part of the primary screen
-        from matplotlib.backends.qt_compat import QtWidgets
+        from matplotlib.backends.qt_compat import (  # type: ignore[attr-defined]
+            QtWidgets,  # set at import by qt_compat, missing from its stubs
+        )
 
         geometry = QtWidgets.QApplication.primaryScreen().availableGeometry()
         return geometry.width(), geometry.height()
@@ -70,7 +73,7 @@ def screen_size(fig: Figure) -> tuple[int, int] | None:
 
 
 def _toolbar_height(fig: Figure) -> int:
-    toolbar = getattr(fig.canvas.manager, "toolbar", None)
+    toolbar: Any = getattr(fig.canvas.manager, "toolbar", None)
     if hasattr(toolbar, "winfo_reqheight"):  # Tk
         return int(toolbar.winfo_reqheight())
     if hasattr(toolbar, "sizeHint"):  # Qt
@@ -81,7 +84,7 @@ def _toolbar_height(fig: Figure) -> int:
 def _pixel_ratio(fig: Figure) -> float:
     """Screen pixels per figure pixel once the window shows: Tk scales the figure by the
     screen's dpi (as matplotlib's TkAgg does on showing it); Qt counts logical pixels."""
-    window = getattr(fig.canvas.manager, "window", None)
+    window: Any = getattr(fig.canvas.manager, "window", None)  # a Tk or Qt window
     if sys.platform == "linux" and hasattr(window, "winfo_fpixels"):
         return float(window.winfo_fpixels("1i")) / 96
     if sys.platform == "win32" and hasattr(window, "tk"):
@@ -102,7 +105,7 @@ def fit_to_screen(fig: Figure, share: float = SCREEN_SHARE) -> None:
     if scale < 1.0:
         inches = fig.get_size_inches() * scale
         fig.set_size_inches(inches[0], inches[1], forward=True)
-        toolbar = getattr(fig.canvas.manager, "toolbar", None)
+        toolbar: Any = getattr(fig.canvas.manager, "toolbar", None)
         if hasattr(toolbar, "winfo_reqwidth"):  # Tk's asks for the figure's first width
             toolbar.configure(width=int(fig.bbox.width))
 
@@ -110,7 +113,7 @@ def fit_to_screen(fig: Figure, share: float = SCREEN_SHARE) -> None:
 def window_size(fig: Figure) -> list[int] | None:
     """The width and height in pixels of ``fig``'s window as the toolkit has it (None:
     headless)."""
-    window = getattr(fig.canvas.manager, "window", None)
+    window: Any = getattr(fig.canvas.manager, "window", None)  # a Tk or Qt window
     if hasattr(window, "winfo_width"):  # Tk
         window.update_idletasks()
         return [window.winfo_width(), window.winfo_height()]

@@ -19,6 +19,7 @@ from matplotlib.backend_bases import GraphicsContextBase
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.colors import to_rgb
 from matplotlib.text import Text
+from matplotlib.transforms import TransformedPath
 
 from buzzline.charts.fonts import font_chain
 from buzzline.charts.mpl_private import make_ticks_of, recast_text
@@ -182,7 +183,8 @@ def clip_like(gc: GraphicsContextBase, artist: Artist) -> None:
         box = artist.get_clip_box()
         if box is not None:
             gc.set_clip_rectangle(box)
-        gc.set_clip_path(artist.get_clip_path())
+        path = artist.get_clip_path()  # as set_clip_path stores it: a TransformedPath
+        gc.set_clip_path(path if isinstance(path, TransformedPath) else None)
     else:
         gc.set_clip_rectangle(None)
         gc.set_clip_path(None)

@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
@@ -42,7 +43,7 @@ class StallLabel(Text):
     PAD = 2  # pixels around the glyphs in a picture
     _pictures: dict[tuple, tuple[np.ndarray, float]] = {}
 
-    def draw(self, renderer: object) -> None:
+    def draw(self, renderer: RendererBase) -> None:
         if (not isinstance(renderer, RendererAgg) or self.get_rotation()
                 or (self.get_horizontalalignment(), self.get_verticalalignment())
                 != ("left", "baseline")):
@@ -91,13 +92,13 @@ class LineChart(Chart):
         self,
         ax: Axes,
         data: Callable[[], LineSnapshot],
-        title: str = "Temperature vs. time",
-        ylabel: str = "Temperature (°F)",
+        title: str = "",
+        ylabel: str = "",
         color: str = "#1f77b4",
         alert_color: str = "red",
         window: int = 0,
-        label: str = "Temperature",
-        alert_label: str = "Stall",
+        label: str = "Value",
+        alert_label: str = "Alert",
     ) -> None:
         super().__init__(ax, title)
         self._data = data
@@ -106,7 +107,7 @@ class LineChart(Chart):
         (self.line,) = ax.plot([], [], color=color, lw=1.6, label=label, animated=True)
         self.points = ax.scatter([], [], color=alert_color, zorder=5, s=36, label=alert_label,
                                  animated=True)
-        self.labels: list[Text] = []
+        self.labels: list[StallLabel] = []
         self.spans: list[Rectangle] = []
         self._status = glyph_text(ax, 0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                                color="0.25", animated=True, clip_on=True)
@@ -218,8 +219,8 @@ class LineChart(Chart):
 
     def drawn(self) -> dict:
         """Points on the line and stall markers shown, read back from the artists."""
-        x, _ = self.line.get_data()
-        markers = [o for o in self.points.get_offsets().tolist() if o[0] == o[0]]
+        x = np.asarray(self.line.get_xdata())
+        markers = [o for o in np.asarray(self.points.get_offsets()).tolist() if o[0] == o[0]]
         return {"points": len(x), "markers": len(markers),
                 "labels": [t.get_text() for t in self.labels if t.get_visible()]}
 
