@@ -10,9 +10,11 @@ from matplotlib.figure import Figure
 from buzzline.analytics import LineSeries, StallDetector
 from buzzline.charts.bar import BarChart
 from buzzline.charts.base import LIMITS, UNCHANGED, grow_limit
+from buzzline.charts.blitter import Blitter
 from buzzline.charts.figure import grid_shape, make_figure
+from buzzline.charts.groups import ChartGroup
 from buzzline.charts.line import LineChart, LineSnapshot
-from buzzline.charts.view import Blitter, ChartGroup, LiveView
+from buzzline.charts.view import LiveView
 from buzzline.charts.writers import WRITERS, PngWriter
 from buzzline.errors import UnknownChoice
 from buzzline.messages import SmokerReading
