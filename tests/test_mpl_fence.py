@@ -363,3 +363,36 @@ def test_the_check_finds_planted_uses(tmp_path):
                      "planted.py:18 __class__ (replaced)"], found
     assert private_uses("class A:\n    def f(self):\n        return self._x\n", "ok.py") == []
     assert private_uses(FENCE.read_text(), "mpl_private.py")  # the fence itself would fail
+
+
+# -- the switch: BUZZLINE_FAST_DRAW, ViewOptions.fast_draw
+
+
+def test_fast_draw_is_a_setting_from_the_environment_or_env_file(tmp_path):
+    from buzzline.settings import load_settings
+
+    env = tmp_path / ".env"
+    assert load_settings(environ={}, env_file=env).fast_draw is True
+    assert load_settings(environ={"BUZZLINE_FAST_DRAW": "false"}, env_file=env).fast_draw is False
+    env.write_text("BUZZLINE_FAST_DRAW=false\n")
+    assert load_settings(environ={}, env_file=env).fast_draw is False
+    assert load_settings(environ={"BUZZLINE_FAST_DRAW": "true"}, env_file=env).fast_draw is True
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_session_draws_as_its_view_options_say(fast, tmp_path):
+    from types import SimpleNamespace
+
+    from buzzline.charts.bar import BarChart
+    from buzzline.engine.session import Session, ViewOptions
+
+    app = SimpleNamespace(panels=1, name="stub", charts=lambda pipeline, axes, settings: [
+        BarChart(axes[0], lambda: {"a": 1})])
+    job = SimpleNamespace(app=app, pipeline=None, settings=None, lock=nullcontext())
+    options = ViewOptions("t", "t", output_dir=tmp_path, display="headless", fast_draw=fast)
+    view = Session([], [job], options)._make_view()  # type: ignore[list-item]
+    assert view is not None and view.fast_draw is fast
+    (chart,) = view.charts()
+    chart.ax.figure.canvas.draw()
+    labels = [t.label1 for t in chart.ax.yaxis.get_major_ticks()]
+    assert labels and all(isinstance(t, GlyphText) == fast for t in labels)
