@@ -396,3 +396,21 @@ def test_the_session_draws_as_its_view_options_say(fast, tmp_path):
     chart.ax.figure.canvas.draw()
     labels = [t.label1 for t in chart.ax.yaxis.get_major_ticks()]
     assert labels and all(isinstance(t, GlyphText) == fast for t in labels)
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_frame_without_rescale_draws_only_the_artists(fast):
+    from buzzline.charts.bar import BarChart
+
+    fig, (ax,) = make_figure(1, "t", fast_draw=fast)
+    counts = {"a": 1000, "b": 500}
+    chart = BarChart(ax, lambda: dict(counts))
+    view = LiveView(fig, [ChartGroup(nullcontext(), [chart])], 10, threading.Event(),
+                    fast_draw=fast)
+    blitter, requested = Blitter(fig, view.charts(), fast), view.draw_requests()
+    view.window_frame(blitter, requested)
+    draws: list[object] = []
+    fig.canvas.mpl_connect("draw_event", draws.append)
+    counts["a"] += 1  # no rescale: the bars and labels change, not the limits
+    view.window_frame(blitter, requested)
+    assert (draws, view.full_redraws, view.axes_redraws) == ([], 1, 0)

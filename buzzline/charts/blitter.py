@@ -78,7 +78,7 @@ class Blitter:
         if not self.backgrounds:
             return self.full()
         if not self.fast_draw:
-            return self._redraw_figure(charts)
+            return self._redraw_figure(charts) if charts else None
         renderer = self.canvas.get_renderer()
         for chart in charts:
             if id(chart) not in self.views or self.size != self.fig.bbox.bounds:
