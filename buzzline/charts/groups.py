@@ -1,5 +1,6 @@
-"""The charts of one consumer (a ``ChartGroup``) and how a frame holds the consumers while it
-draws (``held``). The gate is anything with ``close`` and ``open`` (``engine.gate.Gate``)."""
+"""The charts of one consumer (a ``ChartGroup``), how a frame takes their snapshots (under the
+consumer's lock: ``snapshots``) and holds the consumers while it draws (``held``). The gate is
+anything with ``close`` and ``open`` (``engine.gate.Gate``): charts do not import the engine."""
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -26,6 +27,16 @@ class ChartGroup:
     charts: Sequence[Chart]
     # open while the consumer may work; closed while a frame draws
     gate: Gate | None = None
+
+
+def snapshots(groups: Sequence[ChartGroup]) -> list[tuple[Chart, Any]]:
+    """Each chart's snapshot, taken under its group's lock (quick: the charts render them
+    afterwards, outside it)."""
+    snaps: list[tuple[Chart, Any]] = []
+    for group in groups:
+        with group.lock:
+            snaps.extend((chart, chart.snapshot()) for chart in group.charts)
+    return snaps
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from buzzline.charts.base import LAYOUT, LIMITS, SAME, UNCHANGED, Chart
 from buzzline.charts.blitter import Blitter
 from buzzline.charts.figure import window_size
-from buzzline.charts.groups import ChartGroup, held
+from buzzline.charts.groups import ChartGroup, held, snapshots
 from buzzline.charts.mpl_private import hold_draw_requests
 from buzzline.charts.writers import ImageWriter
 
@@ -58,11 +58,7 @@ class LiveView:
     def update(self) -> dict[Chart, int]:
         """One frame's data step: snapshot under each lock, render outside it; returns what
         each chart needs redrawn (UNCHANGED, SAME, LIMITS or LAYOUT)."""
-        snaps: list[tuple[Chart, object]] = []
-        for group in self.groups:
-            with group.lock:
-                snaps.extend((chart, chart.snapshot()) for chart in group.charts)
-        levels = {chart: self._update(chart, snap) for chart, snap in snaps}
+        levels = {chart: self._update(chart, snap) for chart, snap in snapshots(self.groups)}
         if self.on_frame is not None:
             self.on_frame()
         return levels
