@@ -19,8 +19,8 @@ from matplotlib.axis import Axis, Tick
 from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.text import Text
 
-# the matplotlib releases each function below was checked against (read and tested)
-CHECKED_VERSIONS = ("3.11.2",)
+# the matplotlib releases each function below was checked against (tests/test_mpl_fence.py run)
+CHECKED_VERSIONS = ("3.8.4", "3.10.0", "3.11.2")
 
 # the private names used, by the function that uses them ("Class.attribute")
 AUTOTITLEPOS = "_autotitlepos"
@@ -37,7 +37,7 @@ def hold_draw_requests(canvas: FigureCanvasBase, request: Callable[[], None]) ->
 
     Relies on: Tk and Qt canvases asking for those draws through ``self.draw_idle()`` (e.g. Tk
     on a resize), looked up on the instance, so an instance attribute shadows
-    the method. Checked: matplotlib 3.11.2."""
+    the method. Checked: matplotlib 3.8.4, 3.10.0, 3.11.2."""
     setattr(canvas, DRAW_IDLE, lambda *args, **kwargs: request())
 
 
@@ -47,7 +47,7 @@ def title_fixed(ax: Axes, fixed: bool = True) -> Iterator[None]:
     redraw of the Axes alone keeps the title's pixels valid.
 
     Relies on: ``Axes._autotitlepos`` (a bool; ``Axes.draw`` moves the titles above the top
-    tick labels only when it is True). Checked: matplotlib 3.11.2."""
+    tick labels only when it is True). Checked: matplotlib 3.8.4, 3.10.0, 3.11.2."""
     before = getattr(ax, AUTOTITLEPOS, None)
     if fixed:
         setattr(ax, AUTOTITLEPOS, False)
@@ -61,7 +61,7 @@ def side_titles(ax: Axes) -> tuple[Text, Text]:
     """The Axes' left and right titles (``ax.title`` is the centre one).
 
     Relies on: ``Axes._left_title`` and ``Axes._right_title``, the Text artists that
-    ``set_title(loc="left" / "right")`` sets. Checked: matplotlib 3.11.2."""
+    ``set_title(loc="left" / "right")`` sets. Checked: matplotlib 3.8.4, 3.10.0, 3.11.2."""
     return getattr(ax, LEFT_TITLE), getattr(ax, RIGHT_TITLE)
 
 
@@ -69,7 +69,8 @@ def ticks_in_view(axis: Axis) -> list[Tick]:
     """The ticks ``axis`` draws for its limits now (major and minor), their positions and
     label texts updated (as ``Axis.draw`` does before drawing them).
 
-    Relies on: ``Axis._update_ticks()`` returning those ticks. Checked: matplotlib 3.11.2."""
+    Relies on: ``Axis._update_ticks()`` returning those ticks.
+    Checked: matplotlib 3.8.4, 3.10.0, 3.11.2."""
     ticks: list[Tick] = getattr(axis, UPDATE_TICKS)()
     return ticks
 
@@ -78,7 +79,8 @@ def make_ticks_of(axis: Axis, tick_class: type[Tick]) -> None:
     """From now on ``axis`` makes its ticks of ``tick_class`` (an XTick or YTick subclass).
 
     Relies on: ``Axis._tick_class``, the class ``Axis._get_tick`` instantiates, and
-    ``reset_ticks`` making the ticks again when next needed. Checked: matplotlib 3.11.2."""
+    ``reset_ticks`` making the ticks again when next needed.
+    Checked: matplotlib 3.8.4, 3.10.0, 3.11.2."""
     setattr(axis, TICK_CLASS, tick_class)
     axis.reset_ticks()
 
@@ -89,5 +91,5 @@ def recast_text(text: Text, text_class: type[Text]) -> None:
 
     Relies on: ``text_class`` adding no instance state to Text's (assigning ``__class__``
     keeps the object's attributes), and ticks keeping their labels as made by
-    ``Tick.__init__``. Checked: matplotlib 3.11.2."""
+    ``Tick.__init__``. Checked: matplotlib 3.8.4, 3.10.0, 3.11.2."""
     text.__class__ = text_class
