@@ -414,3 +414,48 @@ def test_a_frame_without_rescale_draws_only_the_artists(fast):
     counts["a"] += 1  # no rescale: the bars and labels change, not the limits
     view.window_frame(blitter, requested)
     assert (draws, view.full_redraws, view.axes_redraws) == ([], 1, 0)
+
+
+WINDOW_SCRIPT = '''
+import json, sys, threading
+from contextlib import nullcontext
+from buzzline.charts.bar import BarChart
+from buzzline.charts.figure import make_figure
+from buzzline.charts.groups import ChartGroup
+from buzzline.charts.view import LiveView
+
+fast = sys.argv[1] == "on"
+fig, (ax,) = make_figure(1, "t", "TkAgg", fast_draw=fast)
+counts = {"a": 10, "b": 5}
+chart = BarChart(ax, lambda: dict(counts))
+stop = threading.Event()
+held = []
+
+def grow():
+    held.append("draw_idle" in vars(fig.canvas))
+    counts["a"] = int(counts["a"] * 1.5)  # rescales now and then
+    if view.frames >= 20:
+        stop.set()
+
+view = LiveView(fig, [ChartGroup(nullcontext(), [chart])], 50, stop, on_frame=grow,
+                fast_draw=fast)
+view.run_window()
+print(json.dumps({**view.stats(), "held": all(held)}))
+'''
+
+
+@pytest.mark.parametrize("fast", ["on", "off"])
+def test_a_window_runs_with_fast_drawing_on_and_off(fast, xvfb_display, tmp_path):
+    import json
+    import os
+    import subprocess
+
+    script = tmp_path / "window.py"
+    script.write_text(WINDOW_SCRIPT)
+    env = {**os.environ, "DISPLAY": xvfb_display, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, str(script), fast], env=env, capture_output=True,
+                          text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    stats = json.loads(done.stdout.splitlines()[-1])
+    assert stats["frames"] >= 20 and stats["axes_redraws"] > 0, stats
+    assert stats["held"] == (fast == "on")  # draw_idle replaced only when fast
