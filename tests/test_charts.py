@@ -257,7 +257,7 @@ def test_stall_labels_drawn_from_pictures_look_like_plain_text():
     import numpy as np
     from matplotlib.text import Text
 
-    from buzzline.charts.line import StallLabel
+    from buzzline.charts.line import AlertLabel
 
     def render(label_draw) -> np.ndarray:
         fig, axes = make_figure(1, "labels")
@@ -270,14 +270,14 @@ def test_stall_labels_drawn_from_pictures_look_like_plain_text():
         assert chart.drawn()["labels"] == [text for _, _, text in marks]
         for artist in chart.artists():
             artist.set_animated(False)
-        StallLabel.draw = label_draw
+        AlertLabel.draw = label_draw
         try:
             fig.canvas.draw()
         finally:
-            del StallLabel.draw
+            del AlertLabel.draw
         return np.asarray(fig.canvas.buffer_rgba()).astype(int)
 
-    pictures, plain = render(StallLabel.draw), render(Text.draw)
+    pictures, plain = render(AlertLabel.draw), render(Text.draw)
     # the same words in the same places (a picture sits on whole pixels, at most half a pixel
     # off): as much red ink, and where it is matches far better than one pixel apart
     ink = [255 - img[..., 1] for img in (pictures, plain)]  # red: less green

@@ -1,4 +1,5 @@
-"""Line chart of a reading over time with stall markers (red point and label), bounded in size."""
+"""Line chart of a reading over time with alert markers (red point and label; the smoker's
+stalls), bounded in size."""
 
 import math
 from collections.abc import Callable
@@ -33,8 +34,8 @@ SECOND = 1 / 86400  # in date numbers (days)
 FIRST_DAY, LAST_DAY = -719162.0, 2932896.0
 
 
-class StallLabel(Text):
-    """A stall's label ("Stall 14:05", left-aligned on its baseline): the same words frame
+class AlertLabel(Text):
+    """An alert's label ("Stall 14:05", left-aligned on its baseline): the same words frame
     after frame, so on an Agg canvas it is drawn from a picture of them made once per text,
     colour and dpi (a single image blend) instead of laying out and rendering each glyph
     again (about 3 ms a label in matplotlib, 12 labels a frame). Elsewhere (a PDF or SVG), and
@@ -76,7 +77,7 @@ class StallLabel(Text):
             # (Agg's draw_text counts y from the top)
             small.draw_text(gc, self.PAD, small.height - baseline, text, prop, 0, mtext=self)
             gc.restore()
-            if len(self._pictures) >= 512:  # labels come and go with the stalls
+            if len(self._pictures) >= 512:  # labels come and go with the alerts
                 self._pictures.clear()
             # draw_image takes the rows bottom first
             found = self._pictures[key] = (np.asarray(small.buffer_rgba())[::-1].copy(), baseline)
@@ -107,7 +108,7 @@ class LineChart(Chart):
         (self.line,) = ax.plot([], [], color=color, lw=1.6, label=label, animated=True)
         self.points = ax.scatter([], [], color=alert_color, zorder=5, s=36, label=alert_label,
                                  animated=True)
-        self.labels: list[StallLabel] = []
+        self.labels: list[AlertLabel] = []
         self.spans: list[Rectangle] = []
         self._status = glyph_text(ax, 0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                                color="0.25", animated=True, clip_on=True)
@@ -160,7 +161,7 @@ class LineChart(Chart):
         while len(self.labels) < len(shown):
             # 8 points right of the marker and 12 below
             beside = ScaledTranslation(8 / 72, -12 / 72, self.ax.figure.dpi_scale_trans)
-            label = StallLabel(0, 0, "", transform=self.ax.transData + beside, ha="left",
+            label = AlertLabel(0, 0, "", transform=self.ax.transData + beside, ha="left",
                                color=self.alert_color, fontsize=8, animated=True, clip_on=True)
             self.ax.add_artist(label)
             self.labels.append(label)
@@ -218,7 +219,7 @@ class LineChart(Chart):
         return distinct(first, drawable(last + (ROOM - 1) * span))
 
     def drawn(self) -> dict:
-        """Points on the line and stall markers shown, read back from the artists."""
+        """Points on the line and alert markers shown, read back from the artists."""
         x = np.asarray(self.line.get_xdata())
         markers = [o for o in np.asarray(self.points.get_offsets()).tolist() if o[0] == o[0]]
         return {"points": len(x), "markers": len(markers),
