@@ -93,6 +93,8 @@ class Settings:
     # consumers publish their numbers and panels to data/live/ for `buzzline dashboard`
     live: bool = _env("BUZZLINE_LIVE", True)
     display: str = _env("BUZZLINE_DISPLAY", "auto", choices=("auto", "window", "headless"))
+    # live charts draw fast through matplotlib's internals (false: its public API alone)
+    fast_draw: bool = _env("BUZZLINE_FAST_DRAW", True)
 
     def with_overrides(self, **values: Any) -> "Settings":
         """A copy with CLI options applied (None means: option not given)."""

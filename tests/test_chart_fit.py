@@ -17,11 +17,12 @@ from buzzline.analytics.series import to_day_number
 from buzzline.charts.band import BandChart, BandSnapshot
 from buzzline.charts.bar import BarChart
 from buzzline.charts.base import Chart
+from buzzline.charts.groups import ChartGroup
 from buzzline.charts.hbar import HBarChart
 from buzzline.charts.histogram import HistogramChart
 from buzzline.charts.line import LineChart, LineSnapshot
 from buzzline.charts.scatter import ScatterChart
-from buzzline.charts.view import ChartGroup, LiveView
+from buzzline.charts.view import LiveView
 from tests.conftest import run_buzzline
 
 SETTLED_ROOM = 0.11  # the share of an axis a settled chart leaves empty, at most ("about 10 %")

@@ -4,6 +4,7 @@ with alert markers. The band is one PolyCollection whose vertices are replaced e
 
 from collections.abc import Callable
 
+import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
@@ -70,7 +71,7 @@ class BandChart(LineChart):
         """The line, markers and band outline shown, read back from the artists."""
         shown = super().drawn()
         paths = self.band.get_paths()
-        outline = [tuple(v) for v in paths[0].vertices.tolist()] if paths else []
+        outline = [tuple(v) for v in np.asarray(paths[0].vertices).tolist()] if paths else []
         shown["band"] = outline[:-1] if len(outline) > 1 and outline[0] == outline[-1] else outline
         return shown
 

@@ -1,6 +1,6 @@
 """Bar chart of counts per key (messages per author, per category), top-k optional."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -33,13 +33,13 @@ class BarChart(KeyedBars):
     def __init__(
         self,
         ax: Axes,
-        counts: Callable[[], dict[str, int]],
-        title: str = "Messages per author",
-        xlabel: str = "Author",
-        ylabel: str = "Messages",
+        counts: Callable[[], Mapping[str, float]],
+        title: str = "",
+        xlabel: str = "",
+        ylabel: str = "",
         colors: Sequence[str] = DEFAULT_COLORS,
         top_k: int = 0,
-        unit: str = "messages",
+        unit: str = "",
     ) -> None:
         super().__init__(ax, counts, title, colors, top_k)
         self.unit = unit

@@ -4,7 +4,7 @@ an "others" bar adding up the rest (bounded whatever the number of keys), and a 
 that grows in steps a third apart at most (``grow_limit``) and fits the bars when settled."""
 
 from abc import abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -39,7 +39,7 @@ class KeyedBars(Chart):
     headroom = 1.1  # the value axis leaves this much room above the longest bar
     ahead = 10  # ... and, while the values grow fast, room for this many frames of growth
 
-    def __init__(self, ax: Axes, values: Callable[[], dict[str, float]], title: str,
+    def __init__(self, ax: Axes, values: Callable[[], Mapping[str, float]], title: str,
                  colors: Sequence[str], top_k: int) -> None:
         super().__init__(ax, title)
         self._values = values

@@ -13,7 +13,6 @@ from matplotlib.axes import Axes
 from matplotlib.colors import is_color_like
 from matplotlib.ticker import FuncFormatter
 
-from buzzline.charts.glyphs import glyph_ticks
 from buzzline.charts.palette import PALETTE
 from buzzline.errors import SettingsError
 
@@ -34,9 +33,6 @@ class Chart(ABC):
         self.settled = False
         self._settling = False
         ax.set_title(title)
-        # a rescale draws an axis' tick labels again: from glyph pictures, 20x faster
-        glyph_ticks(ax.xaxis)
-        glyph_ticks(ax.yaxis)
 
     def update(self, snap: Any) -> int:
         """Render ``snap`` unless it equals the last one (then: ``UNCHANGED``, nothing to draw)."""

@@ -112,7 +112,7 @@ def _names() -> set[str]:
 
 def _paths(families: Sequence[str]) -> list[str]:
     """The font file of each family present (generic ones like "sans-serif" resolved)."""
-    paths = []
+    paths: list[str] = []
     for family in families:
         with suppress(ValueError):  # a family that is not installed draws nothing
             path = font_manager.findfont(font_manager.FontProperties(family=family),

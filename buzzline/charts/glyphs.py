@@ -12,13 +12,17 @@ import math
 from typing import Any, NamedTuple
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis, XAxis, XTick, YTick
+from matplotlib.backend_bases import GraphicsContextBase
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.colors import to_rgb
 from matplotlib.text import Text
+from matplotlib.transforms import TransformedPath
 
 from buzzline.charts.fonts import font_chain
+from buzzline.charts.mpl_private import make_ticks_of, recast_text
 
 PAD = 2  # pixels around the glyphs of a picture
 ALIGN_X = {"left": 0.0, "center": 0.5, "right": 1.0}
@@ -64,7 +68,7 @@ class GlyphText(Text):
         if not (math.isfinite(x) and math.isfinite(y)):
             return
         font = (hash(self.get_fontproperties()), str(self.get_color()), self.get_alpha(),
-                renderer.dpi, self._antialiased)
+                renderer.dpi, self.get_antialiased())
         line = self._line(renderer, font)
         picture, width = self._string(renderer, text, font, line)
         va = self.get_verticalalignment()
@@ -74,7 +78,7 @@ class GlyphText(Text):
                   "center_baseline": y - (line.height - line.descent) / 2 - line.descent}[va]
         left = x - ALIGN_X[self.get_horizontalalignment()] * width
         gc = renderer.new_gc()
-        self._set_gc_clip(gc)
+        clip_like(gc, self)
         # the picture's baseline row on the text's baseline
         renderer.draw_image(gc, round(left) - PAD,
                             round(bottom + line.descent) - line.baseline, picture)
@@ -126,8 +130,8 @@ class GlyphText(Text):
             if ch.strip():
                 gc = small.new_gc()
                 gc.set_foreground(self.get_color())
-                gc.set_alpha(self.get_alpha())
-                gc.set_antialiased(self._antialiased)
+                gc.set_alpha(self.get_alpha())  # type: ignore[arg-type]  # stub: None is valid
+                gc.set_antialiased(self.get_antialiased())
                 # Agg's draw_text counts y from the top
                 small.draw_text(gc, PAD, small.height - line.baseline, ch, prop, 0)
                 gc.restore()
@@ -154,7 +158,7 @@ class _GlyphLabels:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for label in (self.label1, self.label2):
-            label.__class__ = GlyphText  # adds no state: only how the label draws
+            recast_text(label, GlyphText)  # adds no state: only how the label draws
 
 
 class _GlyphXTick(_GlyphLabels, XTick):
@@ -167,6 +171,20 @@ class _GlyphYTick(_GlyphLabels, YTick):
 
 def glyph_ticks(axis: Axis) -> None:
     """Draw ``axis``' tick labels from glyph pictures from now on: an axis that rescales
-    draws all its tick labels again (about 1 ms each with matplotlib's text, ~0.05 ms so)."""
-    axis._tick_class = _GlyphXTick if isinstance(axis, XAxis) else _GlyphYTick
-    axis.reset_ticks()  # made again, of that class, when next needed
+    draws all its tick labels again (about 1 ms each with matplotlib's text, ~0.05 ms so).
+    It uses matplotlib's internals (``mpl_private``): for fast drawing only."""
+    make_ticks_of(axis, _GlyphXTick if isinstance(axis, XAxis) else _GlyphYTick)
+
+
+def clip_like(gc: GraphicsContextBase, artist: Artist) -> None:
+    """Clip what ``gc`` draws as ``artist`` is clipped (its clip box and path when clipping is
+    on), through the public API: what ``Artist.draw`` does for an artist's own drawing."""
+    if artist.get_clip_on():
+        box = artist.get_clip_box()
+        if box is not None:
+            gc.set_clip_rectangle(box)
+        path = artist.get_clip_path()  # as set_clip_path stores it: a TransformedPath
+        gc.set_clip_path(path if isinstance(path, TransformedPath) else None)
+    else:
+        gc.set_clip_rectangle(None)
+        gc.set_clip_path(None)

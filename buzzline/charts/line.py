@@ -1,4 +1,5 @@
-"""Line chart of a reading over time with stall markers (red point and label), bounded in size."""
+"""Line chart of a reading over time with alert markers (red point and label; the smoker's
+stalls), bounded in size."""
 
 import math
 from collections.abc import Callable
@@ -7,6 +8,7 @@ import numpy as np
 from matplotlib import dates as mdates
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
 from matplotlib.backends.backend_agg import RendererAgg
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
@@ -23,7 +25,7 @@ from buzzline.charts.base import (
     drawable,
     fit_range,
 )
-from buzzline.charts.glyphs import glyph_text
+from buzzline.charts.glyphs import clip_like, glyph_text
 from buzzline.charts.snapshots import LineSnapshot
 
 MAX_LABELS = 12
@@ -32,8 +34,8 @@ SECOND = 1 / 86400  # in date numbers (days)
 FIRST_DAY, LAST_DAY = -719162.0, 2932896.0
 
 
-class StallLabel(Text):
-    """A stall's label ("Stall 14:05", left-aligned on its baseline): the same words frame
+class AlertLabel(Text):
+    """An alert's label ("Stall 14:05", left-aligned on its baseline): the same words frame
     after frame, so on an Agg canvas it is drawn from a picture of them made once per text,
     colour and dpi (a single image blend) instead of laying out and rendering each glyph
     again (about 3 ms a label in matplotlib, 12 labels a frame). Elsewhere (a PDF or SVG), and
@@ -42,7 +44,7 @@ class StallLabel(Text):
     PAD = 2  # pixels around the glyphs in a picture
     _pictures: dict[tuple, tuple[np.ndarray, float]] = {}
 
-    def draw(self, renderer: object) -> None:
+    def draw(self, renderer: RendererBase) -> None:
         if (not isinstance(renderer, RendererAgg) or self.get_rotation()
                 or (self.get_horizontalalignment(), self.get_verticalalignment())
                 != ("left", "baseline")):
@@ -54,7 +56,7 @@ class StallLabel(Text):
             return
         picture, baseline = self._picture(renderer)
         gc = renderer.new_gc()
-        self._set_gc_clip(gc)
+        clip_like(gc, self)
         renderer.draw_image(gc, round(x) - self.PAD, round(y) - baseline, picture)
         gc.restore()
         self.stale = False
@@ -69,13 +71,13 @@ class StallLabel(Text):
                                 math.ceil(height) + 2 * self.PAD, renderer.dpi)
             gc = small.new_gc()
             gc.set_foreground(self.get_color())
-            gc.set_alpha(self.get_alpha())
-            gc.set_antialiased(self._antialiased)
+            gc.set_alpha(self.get_alpha())  # type: ignore[arg-type]  # stub: None is valid
+            gc.set_antialiased(self.get_antialiased())
             baseline = self.PAD + math.ceil(descent)  # above the picture's bottom
             # (Agg's draw_text counts y from the top)
             small.draw_text(gc, self.PAD, small.height - baseline, text, prop, 0, mtext=self)
             gc.restore()
-            if len(self._pictures) >= 512:  # labels come and go with the stalls
+            if len(self._pictures) >= 512:  # labels come and go with the alerts
                 self._pictures.clear()
             # draw_image takes the rows bottom first
             found = self._pictures[key] = (np.asarray(small.buffer_rgba())[::-1].copy(), baseline)
@@ -91,13 +93,13 @@ class LineChart(Chart):
         self,
         ax: Axes,
         data: Callable[[], LineSnapshot],
-        title: str = "Temperature vs. time",
-        ylabel: str = "Temperature (°F)",
+        title: str = "",
+        ylabel: str = "",
         color: str = "#1f77b4",
         alert_color: str = "red",
         window: int = 0,
-        label: str = "Temperature",
-        alert_label: str = "Stall",
+        label: str = "Value",
+        alert_label: str = "Alert",
     ) -> None:
         super().__init__(ax, title)
         self._data = data
@@ -106,7 +108,7 @@ class LineChart(Chart):
         (self.line,) = ax.plot([], [], color=color, lw=1.6, label=label, animated=True)
         self.points = ax.scatter([], [], color=alert_color, zorder=5, s=36, label=alert_label,
                                  animated=True)
-        self.labels: list[Text] = []
+        self.labels: list[AlertLabel] = []
         self.spans: list[Rectangle] = []
         self._status = glyph_text(ax, 0.01, 0.97, "", transform=ax.transAxes, va="top", fontsize=9,
                                color="0.25", animated=True, clip_on=True)
@@ -159,7 +161,7 @@ class LineChart(Chart):
         while len(self.labels) < len(shown):
             # 8 points right of the marker and 12 below
             beside = ScaledTranslation(8 / 72, -12 / 72, self.ax.figure.dpi_scale_trans)
-            label = StallLabel(0, 0, "", transform=self.ax.transData + beside, ha="left",
+            label = AlertLabel(0, 0, "", transform=self.ax.transData + beside, ha="left",
                                color=self.alert_color, fontsize=8, animated=True, clip_on=True)
             self.ax.add_artist(label)
             self.labels.append(label)
@@ -217,9 +219,9 @@ class LineChart(Chart):
         return distinct(first, drawable(last + (ROOM - 1) * span))
 
     def drawn(self) -> dict:
-        """Points on the line and stall markers shown, read back from the artists."""
-        x, _ = self.line.get_data()
-        markers = [o for o in self.points.get_offsets().tolist() if o[0] == o[0]]
+        """Points on the line and alert markers shown, read back from the artists."""
+        x = np.asarray(self.line.get_xdata())
+        markers = [o for o in np.asarray(self.points.get_offsets()).tolist() if o[0] == o[0]]
         return {"points": len(x), "markers": len(markers),
                 "labels": [t.get_text() for t in self.labels if t.get_visible()]}
 

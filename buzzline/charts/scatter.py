@@ -3,6 +3,7 @@
 import math
 from collections.abc import Callable, Sequence
 
+import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.text import Text
@@ -80,7 +81,7 @@ class ScatterChart(Chart):
 
     def drawn(self) -> dict:
         """The points shown, read back from the collection."""
-        shown = [o for o in self.points.get_offsets().tolist() if o[0] == o[0]]
+        shown = [o for o in np.asarray(self.points.get_offsets()).tolist() if o[0] == o[0]]
         return {"points": len(shown), "offsets": [tuple(o) for o in shown]}
 
     def artists(self) -> list[Artist]:

@@ -88,7 +88,7 @@ def session_options(view: dict[str, Any], settings: Settings, title: str,
         save_every=settings.save_every_seconds, charts=not view["no_chart"],
         duration=view["duration"],
         live_dir=live_dir(settings.data_dir) if settings.live and not view["no_live"] else None,
-        freeze_gc=True)
+        fast_draw=settings.fast_draw, freeze_gc=True)
 
 
 def run_session(prepared: Prepared) -> list[dict[str, Any]]:

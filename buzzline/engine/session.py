@@ -49,6 +49,8 @@ class SessionOptions:
     # would otherwise walk it again and again while millions of messages come and go. It
     # acts on the whole process: the command line (which owns the process) turns it on.
     freeze_gc: bool = False
+    # a window's frames use matplotlib's internals to draw less (False: public API alone)
+    fast_draw: bool = True
 
 
 class Session:
@@ -104,7 +106,7 @@ class Session:
 
         self.mode, backend = resolve_display(opts.display, opts.output_dir)
         panels = sum(job.app.panels for job in self.consumers)
-        fig, axes = make_figure(panels, opts.title, backend)
+        fig, axes = make_figure(panels, opts.title, backend, opts.fast_draw)
         groups, at = [], 0
         for index, job in enumerate(self.consumers):
             charts = job.app.charts(job.pipeline, axes[at: at + job.app.panels], job.settings)
@@ -116,7 +118,7 @@ class Session:
         output = opts.output_dir or (None if self.mode == "window" else opts.default_output_dir)
         writer = WRITERS.get(opts.image_format)(output, opts.image_name) if output else None
         return LiveView(fig, groups, opts.fps, self.stop, self.finished, writer,
-                        opts.save_every)
+                        opts.save_every, fast_draw=opts.fast_draw)
 
     def _make_publisher(self) -> LivePublisher | None:
         if self.options.live_dir is None or not self.consumers:
