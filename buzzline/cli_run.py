@@ -98,12 +98,12 @@ def run(ctx: click.Context, file: Path, transport: str | None, count: int | None
         mode, _ = resolve_display(settings.display, view["output_dir"])
     if count is None and not stream.source.finite and mode != "window":
         count = HEADLESS_COUNT
-    app = stream.app
+    app = stream
     the_transport = create_transport(settings.transport, settings)
     topic = app.topic(settings)
     consumer = ConsumeJob(app, settings, the_transport, topic, start="end")
     producer = ProduceJob(app, settings, the_transport, topic,
-                          stream.interval if interval is None else interval, count=count,
+                          stream.interval(settings) if interval is None else interval, count=count,
                           rng=random.Random(seed))
     view.update(image_format="png")
     summaries = main._run_session([producer], [consumer], view, settings, stream.title,

@@ -25,7 +25,7 @@ import pytest
 
 from buzzline.apps import get_app
 from buzzline.apps.base import Feed
-from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
+from buzzline.shapes import BandSnapshot, LineSnapshot
 from buzzline.dashboard import panels
 from buzzline.dashboard.hub import (
     HISTORY_SECONDS,

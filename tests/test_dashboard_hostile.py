@@ -225,7 +225,7 @@ def places(value: Any, path: tuple = ()) -> list[tuple]:
 
 def rich_record(updated: float) -> dict[str, Any]:
     from buzzline.apps.base import Feed
-    from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
+    from buzzline.shapes import BandSnapshot, LineSnapshot
     from buzzline.dashboard.panels import panel
 
     line = panel(Feed("L", "line", dict), LineSnapshot(

@@ -324,7 +324,7 @@ def test_huge_ints_go_through_the_consumer_and_its_restarts(tmp_path):
             with transport.producer(topic) as producer:
                 for line in chunk:
                     producer.send(line)
-            job = ConsumeJob(stream.app, settings, transport, topic, count=len(chunk),
+            job = ConsumeJob(stream, settings, transport, topic, count=len(chunk),
                              start="beginning" if run == 0 else "committed")
             job.run()
             assert job.error is None and job.read == len(chunk)

@@ -64,6 +64,11 @@ class Batches(Analytic):
         self.completed = 0
         self._pending: list[Any] = []
 
+    @property
+    def pending(self) -> int:
+        """Messages waiting for the next batch."""
+        return len(self._pending)
+
     def update(self, messages: Sequence[Any]) -> list[Event]:
         pending, size = self._pending, self.size
         if not pending and len(messages) < size:

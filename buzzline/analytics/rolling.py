@@ -14,7 +14,7 @@ from buzzline.analytics.finite import count, finite_numbers, to_float
 from buzzline.analytics.finite import mean as finite_mean
 from buzzline.analytics.finite import std as finite_std
 from buzzline.analytics.series import halved
-from buzzline.analytics.threshold import KEPT_ALERTS, AlertEnded, AlertStarted, loaded_alert
+from buzzline.analytics.alerts import KEPT_ALERTS, AlertEnded, AlertStarted, loaded_alert
 
 
 class Rolling(Analytic):

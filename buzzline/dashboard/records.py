@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from buzzline.streams.base import KIND_SHAPES
+from buzzline.shapes import KIND_SHAPES
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a consumer's file is well under 1 MB
 MAX_ITEMS = 50_000  # points of one panel (the publisher sends at most 2,000)

@@ -93,17 +93,23 @@ class Session:
         from buzzline.charts.view import ChartGroup, LiveView
         from buzzline.charts.writers import WRITERS
 
+        from buzzline.charts.kinds import chart_of
+
+        # every chart is drawn from its feed, through its kind (as the dashboard draws it)
+        feeds = [job.app.feeds(job.pipeline, job.settings) for job in self.consumers]
+        panels = sum(map(len, feeds))
+        if not panels:
+            return None
         self.mode, backend = resolve_display(opts.display, opts.output_dir)
-        panels = sum(job.app.panels for job in self.consumers)
         fig, axes = make_figure(panels, opts.title, backend)
         groups, at = [], 0
-        for index, job in enumerate(self.consumers):
-            charts = job.app.charts(job.pipeline, axes[at: at + job.app.panels], job.settings)
+        for index, (job, job_feeds) in enumerate(zip(self.consumers, feeds, strict=True)):
+            charts = [chart_of(feed, ax) for feed, ax in zip(job_feeds, axes[at:], strict=False)]
             self.charts[index] = charts
             if panels == 1:  # one chart: the title asked for is its title
                 charts[0].ax.set_title(opts.title)
             groups.append(ChartGroup(job.lock, charts, self.gate))
-            at += job.app.panels
+            at += len(job_feeds)
         output = opts.output_dir or (None if self.mode == "window" else opts.default_output_dir)
         writer = WRITERS.get(opts.image_format)(output, opts.image_name) if output else None
         return LiveView(fig, groups, opts.fps, self.stop, self.finished, writer,
