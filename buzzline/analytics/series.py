@@ -97,7 +97,7 @@ class LineSeries(Analytic):
         if len(x) != len(y) or (last is not None and len(last) != 2):
             raise ValueError("the series' x and y are of different lengths")
         self.x, self.y = x, y
-        timed = state["timed"] if "timed" in state else (False if x else None)
+        timed = state.get("timed", False if x else None)
         self.timed = None if timed is None else bool(timed)
         self.seen = count(state["seen"])
         self.untimed = count(state.get("untimed", 0))

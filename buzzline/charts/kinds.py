@@ -252,3 +252,8 @@ def chart_of(feed: Feed, ax: Axes) -> Chart:
     options = {k: v for k, v in feed.options.items()
                if k in found.options or k not in AXIS_LABELS}
     return found.make(ax, feed.data, title=feed.title, colors=",".join(feed.colors), **options)
+
+
+def charts_of(feeds: Sequence[Feed], axes: Sequence[Axes]) -> list[Chart]:
+    """The chart of each feed, on the axes in turn."""
+    return [chart_of(feed, ax) for feed, ax in zip(feeds, axes, strict=False)]

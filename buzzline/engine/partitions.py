@@ -99,7 +99,7 @@ class Partitions:
         pipeline = self.make()
         try:
             pipeline.load_state(state)
-            probe = self.make()  # what the combined pipeline and the next checkpoint will do with it
+            probe = self.make()  # what combining and the next checkpoint will do with it
             probe.combine([pipeline])
             probe.result()
             state_codec.encode(pipeline.state())

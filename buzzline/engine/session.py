@@ -90,10 +90,9 @@ class Session:
             return None
         from buzzline.charts.display import resolve_display
         from buzzline.charts.figure import make_figure
+        from buzzline.charts.kinds import charts_of
         from buzzline.charts.view import ChartGroup, LiveView
         from buzzline.charts.writers import WRITERS
-
-        from buzzline.charts.kinds import chart_of
 
         # every chart is drawn from its feed, through its kind (as the dashboard draws it)
         feeds = [job.app.feeds(job.pipeline, job.settings) for job in self.consumers]
@@ -104,7 +103,7 @@ class Session:
         fig, axes = make_figure(panels, opts.title, backend)
         groups, at = [], 0
         for index, (job, job_feeds) in enumerate(zip(self.consumers, feeds, strict=True)):
-            charts = [chart_of(feed, ax) for feed, ax in zip(job_feeds, axes[at:], strict=False)]
+            charts = charts_of(job_feeds, axes[at:])
             self.charts[index] = charts
             if panels == 1:  # one chart: the title asked for is its title
                 charts[0].ax.set_title(opts.title)
