@@ -61,8 +61,9 @@ def loaded_alert(saved: dict[str, Any]) -> dict[str, Any]:
     """An alert (``{"start", "end", "value"}``, and ``start_time``, ``end_time`` with a time
     field) read back from a checkpoint, checked."""
     end = saved["end"]
-    alert = {"start": count(saved["start"]), "end": None if end is None else count(end),
-             "value": finite_number(saved["value"])}
+    alert: dict[str, Any] = {"start": count(saved["start"]),
+                             "end": None if end is None else count(end),
+                             "value": finite_number(saved["value"])}
     if "start_time" in saved:
         start_time, end_time = saved["start_time"], saved["end_time"]
         if not isinstance(start_time, str) or not (end_time is None or isinstance(end_time, str)):

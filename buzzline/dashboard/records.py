@@ -31,8 +31,8 @@ def _gap(value: Any) -> bool:
     return value is None or number(value)
 
 
-NUMBER_TYPES = frozenset((int, float))
-GAP_TYPES = frozenset((int, float, type(None)))
+NUMBER_TYPES: frozenset[type] = frozenset((int, float))
+GAP_TYPES: frozenset[type] = frozenset((int, float, type(None)))
 
 
 def _list_of(types: frozenset[type]) -> Callable[[Any], bool]:

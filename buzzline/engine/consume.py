@@ -266,7 +266,8 @@ class ConsumeJob:
 
     def summary(self, transport_name: str) -> dict[str, Any]:
         with self.lock:
-            out = {"app": self.app.name, "transport": transport_name, "topic": self.topic}
+            out: dict[str, Any] = {"app": self.app.name, "transport": transport_name,
+                                   "topic": self.topic}
             out.update(self.app.summary(self.pipeline))
             out["rejected_reasons"] = dict(self.rejections)
             out["dead_letters"] = self.dead_letters.count

@@ -49,14 +49,17 @@ class Session:
         self.stop = threading.Event()
         # one gate for the consumers in this process: closed while a frame draws
         self.gate = Gate()
-        for job in self.producers:
-            job.stop = self.stop
-        for job in self.consumers:
-            job.stop, job.gate = self.stop, self.gate
+        for producer in self.producers:
+            producer.stop = self.stop
+        for consumer in self.consumers:
+            consumer.stop, consumer.gate = self.stop, self.gate
         self.view: LiveView | None = None
         self.charts: dict[int, list] = {}  # consumer index -> its charts
         self.mode = "none"
         self._deadline = time.monotonic() + options.duration if options.duration else None
+
+    def _jobs(self) -> list[ProduceJob | ConsumeJob]:
+        return [*self.producers, *self.consumers]
 
     def _producers_done(self) -> bool:
         return all(job.done.is_set() for job in self.producers)
@@ -67,7 +70,7 @@ class Session:
                 job.input_done.set()
         if self._deadline is not None and time.monotonic() >= self._deadline:
             self.stop.set()
-        if any(job.error is not None for job in [*self.producers, *self.consumers]):
+        if any(job.error is not None for job in self._jobs()):
             self.stop.set()
 
     def finished(self) -> bool:
@@ -155,7 +158,7 @@ class Session:
                     self.view.finish()
                 if publisher is not None:  # the dashboard keeps the final numbers
                     publisher.finish()
-        for job in [*self.producers, *self.consumers]:
+        for job in self._jobs():
             if job.error is not None:
                 raise job.error
         summaries = [job.summary(job.transport.name) for job in self.consumers]

@@ -5,7 +5,7 @@ records a source yields on their way out."""
 from __future__ import annotations
 
 import keyword
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import orjson
@@ -36,8 +36,8 @@ def message_type(name: str, fields: dict[str, type]) -> type[Message]:
                               f"{getattr(kind, '__name__', kind)}; use str, int, float or bool")
         schema[field_name] = ACCEPTED[kind]
     class_name = "".join(p.capitalize() for p in name.replace("-", "_").split("_")) + "Message"
-    return msgspec.defstruct(class_name, list(fields.items()), bases=(Message,),
-                             namespace={"schema": schema})
+    return cast(type[Message], msgspec.defstruct(class_name, list(fields.items()),
+                                                 bases=(Message,), namespace={"schema": schema}))
 
 
 def fields_of(kind: type[Message]) -> dict[str, type]:

@@ -38,13 +38,14 @@ class Panel:
 
     def problem(self, spec: Spec, shapes: Mapping[str, str]) -> str | None:
         """Why this panel's kind cannot draw ``spec`` (None: it can)."""
-        if self.data is not None and self.kind in shapes:
+        kind = self.kind
+        if self.data is not None and kind in shapes:
             return None
         fit = ", ".join(self.fitting(spec, shapes)) or "none"
-        if self.kind not in shapes:
-            return f"unknown chart kind {self.kind!r}; kinds that fit {spec.describe}: {fit}"
-        if shapes[self.kind] not in spec.shapes:
-            return (f"chart {self.kind!r} draws {shapes[self.kind]}, which {spec.describe} "
+        if kind is None or kind not in shapes:
+            return f"unknown chart kind {kind!r}; kinds that fit {spec.describe}: {fit}"
+        if shapes[kind] not in spec.shapes:
+            return (f"chart {kind!r} draws {shapes[kind]}, which {spec.describe} "
                     f"does not give ({', '.join(spec.shapes)}); kinds that fit: {fit}")
         return None
 

@@ -49,7 +49,7 @@ def configured(make: Callable[[Settings, random.Random, Clock], Iterable[Any]], 
     return Source(make, finite, describe, reads_settings=True)
 
 
-def generate(make: Callable[[random.Random, Clock], Record]) -> Source:
+def generate(make: Callable[[random.Random, Clock], Any]) -> Source:
     """Endless records: ``make(rng, clock)`` returns the next one."""
 
     def records(rng: random.Random, clock: Clock) -> Iterator[Record]:
@@ -59,7 +59,7 @@ def generate(make: Callable[[random.Random, Clock], Record]) -> Source:
     return Source(records)
 
 
-def iterate(make: Callable[[random.Random, Clock], Iterable[Record]], *,
+def iterate(make: Callable[[random.Random, Clock], Iterable[Any]], *,
             finite: bool = False) -> Source:
     """Records from an iterable ``make(rng, clock)`` returns (e.g. a generator function)."""
     return Source(make, finite)
