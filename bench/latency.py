@@ -83,7 +83,7 @@ def latency_app(recorder: Recorder) -> Any:
     from buzzline.analytics.base import Analytic
     from buzzline.apps.basic import BUZZ, BUZZ_ANALYTICS, basic
     from buzzline.streams import Setting, Stream
-    from buzzline.streams.analytics import Spec
+    from buzzline.streams.spec import Spec
 
     class Stamps(Analytic):
         name = "latency"

@@ -1,64 +1,29 @@
-"""What a stream computes: small specs that build an analytic per partition and say which data
-shapes (see ``buzzline.shapes``) it can give a chart, through ``reader(analytic, shape)``.
+"""What a stream computes: small specs (``buzzline.streams.spec``) that build an analytic per
+partition and say which data shapes (see ``buzzline.shapes``) it can give a chart.
 A number may be a ``Setting`` (e.g. ``Setting("smoker_stall_threshold_f")``): read from the
 settings when the analytic is built."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from buzzline.analytics import (
-    Analytic,
     Batches,
     Counts,
     Histogram,
     MeanBy,
     Rolling,
-    Sliding,
     Stall,
     Threshold,
-    Tumbling,
 )
 from buzzline.analytics.ranking import DEFAULT_TOP_K
-from buzzline.analytics.windows import FIRST_SECOND
 from buzzline.clock import Clock
 from buzzline.settings import Settings
-from buzzline.shapes import BAND, CATEGORIES, POINTS, SERIES, VALUES, BandSnapshot, LineSnapshot
+from buzzline.shapes import BAND, CATEGORIES, POINTS, SERIES, VALUES, BandSnapshot
 from buzzline.streams.configured import Setting, resolve
-
-# analytic, settings -> the data callable of one shape
-Reader = Callable[[Any, Settings | None], Callable[[], Any]]
-
-
-@dataclass(frozen=True)
-class Spec:
-    """``build(clock, message_type, settings)`` makes the analytic; ``shapes``: the chart
-    data it gives, best first; ``readers``: shape -> the data callable's maker."""
-
-    describe: str
-    shapes: tuple[str, ...]
-    make: Callable[[Clock, type, Settings | None], Analytic] = field(repr=False)
-    readers: dict[str, Reader] = field(repr=False)
-    fields: tuple[str, ...] = ()  # the message fields it reads
-    ylabel: str = ""
-
-    def build(self, clock: Clock, message_type: type,
-              settings: Settings | None = None) -> Analytic:
-        return self.make(clock, message_type, settings)
-
-    def reader(self, analytic: Any, shape: str,
-               settings: Settings | None = None) -> Callable[[], Any]:
-        """The data callable for a chart of ``shape`` (called under the consumer's lock)."""
-        if shape not in self.readers:
-            raise ValueError(f"{self.describe} gives {', '.join(self.shapes)}, not {shape}")
-        return self.readers[shape](analytic, settings)
-
-
-def _line(x: list[float], y: list[float], markers: list | None = None, spans: list | None = None,
-          status: str = "", timed: bool = False) -> LineSnapshot:
-    return LineSnapshot(x, y, markers or [], spans or [], status, timed)
+from buzzline.streams.spec import Reader, Spec, line
+from buzzline.streams.windowed import sliding, tumbling
 
 
 def _number(value: int | float | Setting) -> str:
@@ -108,7 +73,7 @@ def _rolling_series(a: Rolling, settings: Settings | None) -> Callable[[], Any]:
         x, mean = a.points("x", "mean")
         stats = a.stats()
         status = f"mean {_short(stats['mean'])} (last {len(a.values)})" if stats else ""
-        return _line(x, mean, a.markers(), status=status)
+        return line(x, mean, a.markers(), status=status)
     return data
 
 
@@ -138,7 +103,7 @@ def _alert_series(a: Any, settings: Settings | None) -> Callable[[], Any]:
         if a.active:
             status += f" · {a.label.upper()} NOW"
         x, y = a.series.points()
-        return _line(x, y, a.markers(), a.spans(), status, bool(a.series.timed))
+        return line(x, y, a.markers(), a.spans(), status, bool(a.series.timed))
     return data
 
 
@@ -185,54 +150,6 @@ def batches(n: int | Setting = 5) -> Spec:
                 (), "count")
 
 
-def _window_series(a: Tumbling, settings: Settings | None) -> Callable[[], Any]:
-    def data() -> Any:
-        rows = a.values()
-        x = [t / 86400.0 for t, _ in rows]  # matplotlib date numbers
-        return _line(x, [v for _, v in rows], timed=True)
-    return data
-
-
-def _window_categories(a: Tumbling, settings: Settings | None,
-                       last: int = 12) -> Callable[[], Any]:
-    def data() -> dict[str, float]:
-        from datetime import UTC, datetime
-
-        digits = next((d for d in (0, 1) if (a.bucket * 10 ** d).is_integer()), 2)
-        width = 8 + (digits + 1 if digits else 0)  # HH:MM:SS, then tenths or hundredths
-        return {datetime.fromtimestamp(max(t, FIRST_SECOND), UTC).strftime("%H:%M:%S.%f")[:width]: v
-                for t, v in a.values()[-last:]}
-    return data
-
-
-def _windows(name: str, make: Callable[[Clock, type, Settings | None], Tumbling],
-             value: str | None,
-             time_field: str | None) -> Spec:
-    used = tuple(f for f in (value, time_field) if f)
-    return Spec(name, (SERIES, CATEGORIES), make,
-                {SERIES: _window_series, CATEGORIES: _window_categories}, used,
-                f"mean {value}" if value else "messages")
-
-
-def tumbling(seconds: float, field: str | None = None, *, time_field: str | None = None) -> Spec:
-    """Back-to-back windows of ``seconds``: messages per window, or ``field``'s mean."""
-    Tumbling(seconds)  # fail at declaration on a bad size
-    extra = f", {field!r}" if field else ""
-    return _windows(f"tumbling({seconds:g}{extra})",
-                    lambda clock, kind, s: Tumbling(seconds, field, time_field, clock), field,
-                    time_field)
-
-
-def sliding(seconds: float, step: float, field: str | None = None, *,
-            time_field: str | None = None) -> Spec:
-    """Windows of ``seconds`` every ``step`` seconds: messages, or ``field``'s mean."""
-    Sliding(seconds, step)
-    extra = f", {field!r}" if field else ""
-    return _windows(f"sliding({seconds:g}, {step:g}{extra})",
-                    lambda clock, kind, s: Sliding(seconds, step, field, time_field, clock), field,
-                    time_field)
-
-
 def histogram(field_name: str, bins: int = 10, lo: float = 0.0, hi: float = 1.0) -> Spec:
     """Messages per bin of ``field_name`` over [lo, hi) (a bar chart) or its values."""
     Histogram(field_name, bins, lo, hi)
@@ -240,3 +157,7 @@ def histogram(field_name: str, bins: int = 10, lo: float = 0.0, hi: float = 1.0)
                 lambda clock, kind, s: Histogram(field_name, bins, lo, hi),
                 {VALUES: lambda a, s: lambda: list(a.recent), CATEGORIES: lambda a, s: a.by_label},
                 (field_name,), "messages")
+
+
+__all__ = ["Reader", "Setting", "Spec", "batches", "counts", "histogram", "mean_by", "rolling",
+           "sliding", "stall", "threshold", "top_k", "tumbling"]

@@ -16,7 +16,6 @@ from buzzline.clock import Clock
 from buzzline.messages import Message
 from buzzline.settings import Settings
 from buzzline.shapes import KIND_SHAPES, Feed, kinds_of
-from buzzline.streams.analytics import Spec
 from buzzline.streams.configured import Setting, check_setting, resolve
 from buzzline.streams.messages import (
     OutgoingRecord,
@@ -27,6 +26,7 @@ from buzzline.streams.messages import (
 )
 from buzzline.streams.panels import Panel
 from buzzline.streams.sources import Source
+from buzzline.streams.spec import Spec
 
 TOTALS = "totals"  # the pipeline's own analytic: messages, rejected, rate
 KeyOf = Callable[[Any], bytes | None]

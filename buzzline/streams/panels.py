@@ -10,8 +10,8 @@ from typing import Any
 
 from buzzline.settings import Settings
 from buzzline.shapes import KIND_SHAPES, Feed, split_colors
-from buzzline.streams.analytics import Spec
 from buzzline.streams.configured import resolve
+from buzzline.streams.spec import Spec
 
 # (analytic, settings) -> the panel's data callable, for a panel that shapes its own data
 PanelData = Callable[[Any, Settings], Callable[[], Any]]
