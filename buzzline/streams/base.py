@@ -18,10 +18,12 @@ from buzzline.settings import Settings
 from buzzline.shapes import KIND_SHAPES, Feed, kinds_of
 from buzzline.streams.configured import Setting, check_setting, resolve
 from buzzline.streams.messages import (
+    KeyOf,
     OutgoingRecord,
     StreamError,
     converted,
     fields_of,
+    key_function,
     message_type,
 )
 from buzzline.streams.panels import Panel
@@ -29,7 +31,6 @@ from buzzline.streams.sources import Source
 from buzzline.streams.spec import Spec
 
 TOTALS = "totals"  # the pipeline's own analytic: messages, rejected, rate
-KeyOf = Callable[[Any], bytes | None]
 
 
 class Stream:
@@ -68,6 +69,7 @@ class Stream:
             raise StreamError(f"stream {name!r}: give fields or a message type, not both")
         self.name, self.source = name, source
         self.fields = fields_of(message) if message is not None else dict(fields or {})
+        self._own_type = message is not None
         self.message_type = message or message_type(name, self.fields)
         if (analytic is None) == (not analytics):
             raise StreamError(f"stream {name!r} needs one analytic= or analytics={{name: ...}}")
@@ -75,6 +77,7 @@ class Stream:
         if TOTALS in self.analytics:
             raise StreamError(f"stream {name!r}: {TOTALS!r} is the stream's own analytic")
         self.key_of = key
+        self._key = key_function(key, message is not None)
         for spec in self.analytics.values():
             for used in (*spec.fields, *([key] if isinstance(key, str) else [])):
                 if used not in self.fields:
@@ -123,8 +126,12 @@ class Stream:
                 settings: Settings | None = None) -> Iterator[Any]:
         """What the producer sends: the source's messages, or its dicts as JSON records (each
         value made its field's type when it reads as one)."""
+        records = self.source(rng, clock, count, settings)
+        if self._own_type:  # messages of its own type: sent as they come
+            yield from records
+            return
         kinds = self.fields
-        for record in self.source(rng, clock, count, settings):
+        for record in records:
             if isinstance(record, dict):
                 yield OutgoingRecord({k: converted(v, kinds[k]) if k in kinds else v
                                       for k, v in record.items()})
@@ -133,14 +140,7 @@ class Stream:
 
     def key(self, message: Any) -> bytes | None:
         """The Kafka key (keeps per-key order across partitions); None for no key."""
-        key = self.key_of
-        if key is None:
-            return None
-        if callable(key):
-            return key(message)
-        value = message.data.get(key) if isinstance(message, OutgoingRecord) else getattr(
-            message, key)
-        return str(value).encode()
+        return self._key(message)
 
     def pipeline(self, settings: Settings, clock: Clock) -> Pipeline:
         built = {name: spec.build(clock, self.message_type, settings)
@@ -189,3 +189,4 @@ class Stream:
     def __repr__(self) -> str:
         what = ", ".join(spec.describe for spec in self.analytics.values())
         return f"Stream({self.name!r}, {what}, chart={self.chart!r})"
+

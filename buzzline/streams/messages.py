@@ -5,6 +5,8 @@ records a source yields on their way out."""
 from __future__ import annotations
 
 import keyword
+from collections.abc import Callable
+from operator import attrgetter
 from typing import Any, cast
 
 import msgspec
@@ -14,6 +16,7 @@ from buzzline.errors import SettingsError
 from buzzline.messages import Message
 from buzzline.streams.sources import Record
 
+KeyOf = Callable[[Any], bytes | None]  # a message -> its Kafka key
 ACCEPTED = {str: (str,), int: (int,), float: (int, float), bool: (bool,)}
 RESERVED = {"schema", "decoder", "to_dict", "encode"}
 
@@ -72,3 +75,22 @@ def converted(value: Any, kind: type) -> Any:
     if kind is float and type(value) is int:
         return float(value)
     return value
+
+
+def _no_key(message: Any) -> None:
+    return None
+
+
+def key_function(key: str | KeyOf | None, own_type: bool) -> KeyOf:
+    """The key of a message: none, ``key(message)``, or a field's value as text (a source's
+    dict on its way out, or a message of the stream's own type)."""
+    if key is None:
+        return _no_key
+    if callable(key):
+        return key
+    field = key
+    get = attrgetter(field)
+    if own_type:
+        return lambda message: str(get(message)).encode()
+    return lambda message: str(message.data.get(field) if isinstance(message, OutgoingRecord)
+                               else get(message)).encode()
