@@ -125,11 +125,14 @@ class Stream:
     def records(self, rng: random.Random, clock: Clock, count: int | None,
                 settings: Settings | None = None) -> Iterator[Any]:
         """What the producer sends: the source's messages, or its dicts as JSON records (each
-        value made its field's type when it reads as one)."""
+        value made its field's type when it reads as one). The source starts now (a missing
+        input file is said before anything is sent)."""
         records = self.source(rng, clock, count, settings)
         if self._own_type:  # messages of its own type: sent as they come
-            yield from records
-            return
+            return records
+        return self._outgoing(records)
+
+    def _outgoing(self, records: Iterator[Any]) -> Iterator[Any]:
         kinds = self.fields
         for record in records:
             if isinstance(record, dict):
