@@ -82,7 +82,7 @@ COOK = 5_760  # readings per cook (one a second): climb, a 40-minute stall, clim
 
 def _smoker_day(seed: int) -> list[bytes]:
     """One day of readings (86,400, one a second) dated 2025-01-01: 15 cooks of ``COOK``
-    readings, each with one stall the StallDetector finds (the climb is ~0.05 °F a reading,
+    readings, each with one stall the stall analytic finds (the climb is ~0.05 °F a reading,
     the stall stays within 0.2 °F over its 10-reading window)."""
     rng = random.Random(seed)
     lines, temperature = [], 70.0

@@ -80,10 +80,10 @@ class Recorder:
 
 def latency_app(recorder: Recorder) -> Any:
     """The basic app with one more analytic, "latency" (records into ``recorder``)."""
-    from buzzline.analytics import Batches, Counts, Pipeline, Totals
     from buzzline.analytics.base import Analytic
-    from buzzline.apps.buzz import BasicApp
-    from buzzline.messages import Buzz
+    from buzzline.apps.basic import BUZZ, BUZZ_ANALYTICS, basic
+    from buzzline.streams import Setting, Stream
+    from buzzline.streams.spec import Spec
 
     class Stamps(Analytic):
         name = "latency"
@@ -104,16 +104,10 @@ def latency_app(recorder: Recorder) -> Any:
         def combine(self, parts: Sequence[Any]) -> None:
             pass
 
-    class LatencyApp(BasicApp):
-        name = "latency"
-        title = "Latency bench: messages per author"
-
-        def pipeline(self, settings: Any, clock: Any) -> Pipeline:
-            return Pipeline({"authors": Counts("author", top=3),
-                             "batches": Batches(settings.batch_size, message_type=Buzz),
-                             "totals": Totals(clock), "latency": Stamps()})
-
-    return LatencyApp()
+    stamps = Spec("latency", (), lambda clock, kind, settings: Stamps(), {})
+    return Stream("latency", title="Latency bench: messages per author", source=basic.source,
+                  topic=Setting("basic_topic"),
+                  **{**BUZZ, "analytics": {**BUZZ_ANALYTICS, "latency": stamps}})
 
 
 def on_screen_times(recorder: Recorder, frames: FrameTimes) -> list[float]:

@@ -207,7 +207,7 @@ def decode_batch(
     bad: list[tuple[int, Rejected]] = []
     for index, raw in enumerate(raws):
         item = decode(kind, raw, max_bytes)
-        if type(item) is Rejected:
+        if isinstance(item, Rejected):
             bad.append((index, item))
         else:
             good.append(item)

@@ -7,7 +7,7 @@
                              produce=ProduceOptions(count=500, interval=0, seed=1))
 
 An app is a built-in name ("basic", "json", "csv", "project"), the path of a stream file
-(``sensor.py``, see ``buzzline.streams``), a ``Stream`` or an app object. ``run`` builds the
+(``sensor.py``, see ``buzzline.streams``), or a ``Stream``. ``run`` builds the
 transport, one producer and one consumer job per app, and a session, runs it in this thread
 until the streams end (or a count, a duration, Ctrl-C) and returns the consumers' summaries.
 ``prepare`` does the same without running, for callers that watch or stop the jobs.
@@ -30,11 +30,10 @@ from buzzline.transports import create_transport
 from buzzline.transports.base import StartAt, Transport
 
 if TYPE_CHECKING:
-    from buzzline.apps.base import App
     from buzzline.streams import Stream
 
 Options = TypeVar("Options", "ProduceOptions", "ConsumeOptions")
-AppLike = Union[str, "os.PathLike[str]", "App", "Stream"]
+AppLike = Union[str, "os.PathLike[str]", "Stream"]
 
 
 @dataclass(frozen=True)
@@ -62,14 +61,9 @@ class ConsumeOptions:
     reset_state: bool = False
 
 
-def stream_app(stream: Stream) -> App:
-    """The app that runs a ``Stream`` (the one place that knows a stream is not an app)."""
-    return stream.app
-
-
-def resolve_app(app: AppLike) -> App:
-    """A built-in name, a stream file (a path, or a name ending in .py or holding a /), a
-    ``Stream`` or an app object -> the app object."""
+def resolve_app(app: AppLike) -> Stream:
+    """A built-in name, a stream file (a path, or a name ending in .py or holding a /) or a
+    ``Stream`` -> the ``Stream``."""
     if isinstance(app, str) and not is_stream_path(app):
         from buzzline.apps import get_app
 
@@ -77,10 +71,8 @@ def resolve_app(app: AppLike) -> App:
     if isinstance(app, (str, os.PathLike)):
         from buzzline.stream_file import load_stream
 
-        return stream_app(load_stream(Path(app)))
-    from buzzline.streams import Stream
-
-    return stream_app(app) if isinstance(app, Stream) else app
+        return load_stream(Path(app))
+    return app
 
 
 def is_stream_path(text: str) -> bool:

@@ -5,14 +5,14 @@ from pathlib import Path
 import pytest
 
 from buzzline.analytics import (
+    AlertEnded,
+    AlertStarted,
     Batches,
     Counts,
     LineSeries,
     MeanBy,
     Pipeline,
-    StallDetector,
-    StallEnded,
-    StallStarted,
+    Stall,
     Totals,
     top_k,
 )
@@ -103,16 +103,26 @@ def test_mean_by_key() -> None:
 def test_stall_on_the_seed_csv() -> None:
     if not SEED_CSV.exists():
         pytest.skip(f"{SEED_CSV} not present")
-    detector = StallDetector(window_size=10, threshold=0.2)
+    detector = smoker_stall(window=10, threshold=0.2)
     events = []
-    for reading in read_smoker_csv(SEED_CSV):
+    readings_ = list(read_smoker_csv(SEED_CSV))
+    for reading in readings_:
         events += detector.update([reading])
-    started = [e for e in events if isinstance(e, StallStarted)]
+    started = [e for e in events if isinstance(e, AlertStarted)]
     assert len(started) == 1
-    assert "2025-01-01 17:45:00" <= started[0].timestamp <= "2025-01-01 18:15:00"
-    assert started[0].spread <= 0.2
-    assert len(detector.stalls) == 1
-    assert detector.stalls[0]["start"] == started[0].timestamp
+    assert "2025-01-01 17:45:00" <= started[0].time <= "2025-01-01 18:15:00"
+    window = [r.temperature for r in readings_[started[0].index - 9: started[0].index + 1]]
+    assert len(window) == 10 and max(window) - min(window) <= 0.2  # the spread when it began
+    assert len(detector.alerts) == 1
+    assert detector.alerts[0]["start_time"] == started[0].time
+    assert started[0].describe() == f"stall started at {started[0].time} " \
+                                     f"({started[0].value:.1f} °F)"  # the csv app's log line
+
+
+def smoker_stall(window: int = 10, threshold: float = 0.2, **kwargs) -> Stall:
+    """The stall the csv app uses: on the readings' times, named "stall", in °F."""
+    return Stall("temperature", window, threshold, time_field="timestamp", name="stall",
+                 unit="°F", **kwargs)
 
 
 def stall_recover_stall() -> list[SmokerReading]:
@@ -124,25 +134,26 @@ def stall_recover_stall() -> list[SmokerReading]:
 
 
 def test_stall_recover_stall_gives_started_ended_started() -> None:
-    detector = StallDetector(10, 0.2)
+    detector = smoker_stall(10, 0.2)
     events = detector.update(stall_recover_stall())
-    assert [type(e) for e in events] == [StallStarted, StallEnded, StallStarted]
-    assert [s["end"] is None for s in detector.stalls] == [False, True]
-    assert detector.stalled
+    assert [type(e) for e in events] == [AlertStarted, AlertEnded, AlertStarted]
+    assert [s["end"] is None for s in detector.alerts] == [False, True]
+    assert [s["end_time"] is None for s in detector.alerts] == [False, True]
+    assert detector.active
 
 
 def test_window_not_full_never_stalls() -> None:
-    detector = StallDetector(10, 0.2)
+    detector = smoker_stall(10, 0.2)
     assert detector.update(readings([150.0] * 9)) == []
-    assert not detector.stalled and detector.stalls == []
-    assert [type(e) for e in detector.update(readings([150.0], 9))] == [StallStarted]
+    assert not detector.active and detector.alerts == []
+    assert [type(e) for e in detector.update(readings([150.0], 9))] == [AlertStarted]
 
 
 def test_stall_same_result_one_at_a_time_or_in_one_batch() -> None:
     data = stall_recover_stall()
     if SEED_CSV.exists():
         data += list(read_smoker_csv(SEED_CSV))
-    batch, single = StallDetector(), StallDetector()
+    batch, single = smoker_stall(), smoker_stall()
     batch_events = batch.update(data)
     single_events = [e for r in data for e in single.update([r])]
     assert batch_events == single_events
@@ -255,8 +266,8 @@ def test_stall_detector_keeps_the_newest_stalls_and_counts_them_all() -> None:
                      for i in range(5)]
         readings += [SmokerReading(f"2025-01-01T{cook:02d}:{i:02d}:30", 200.0)
                      for i in range(5, 9)]
-    detector = StallDetector(window_size=3, threshold=0.2, kept=3)
+    detector = smoker_stall(window=3, threshold=0.2, kept=3)
     detector.update(readings)
     assert detector.count == 5
-    assert [s["start"][11:13] for s in detector.stalls] == ["02", "03", "04"]
-    assert detector.result()["stall_count"] == 5
+    assert [s["start_time"][11:13] for s in detector.alerts] == ["02", "03", "04"]
+    assert detector.result()["stall"]["count"] == 5

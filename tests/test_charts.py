@@ -7,7 +7,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from buzzline.analytics import LineSeries, StallDetector
+from buzzline.analytics import LineSeries, Stall
 from buzzline.charts.bar import BarChart
 from buzzline.charts.base import LIMITS, UNCHANGED, grow_limit
 from buzzline.charts.blitter import Blitter
@@ -72,7 +72,8 @@ def test_grow_limit():
 
 def test_line_chart_plots_points_and_stall_marker():
     fig, ax = new_axes()
-    series, stall = LineSeries(max_points=1000), StallDetector(window_size=3, threshold=0.2)
+    series = LineSeries(max_points=1000)
+    stall = Stall("temperature", 3, 0.2, time_field="timestamp")
     readings = [SmokerReading(f"2025-01-01 15:{m:02d}:00", t)
                 for m, t in enumerate([70, 71, 72, 73, 73, 73, 73, 74])]
     series.update(readings)
@@ -80,8 +81,8 @@ def test_line_chart_plots_points_and_stall_marker():
 
     def data() -> LineSnapshot:
         x, y = series.points()
-        markers = [(series.x_of(s["start"]), s["temperature"], "Stall") for s in stall.stalls]
-        spans = [(series.x_of(s["start"]), series.x[-1]) for s in stall.stalls]
+        markers = [(series.x_of(s["start_time"]), s["value"], "Stall") for s in stall.alerts]
+        spans = [(series.x_of(s["start_time"]), series.x[-1]) for s in stall.alerts]
         return LineSnapshot(x, y, markers=markers, spans=spans, status="status", timed=True)
 
     chart = LineChart(ax, data)

@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from buzzline.analytics import Batches, Counts, LineSeries, MeanBy, StallDetector, Totals
+from buzzline.analytics import Batches, Counts, LineSeries, MeanBy, Stall, Totals
 from buzzline.apps import get_app
 from buzzline.checkpoints import Checkpoint, CheckpointStore, StateKey, forget_topic
 from buzzline.clock import ManualClock
@@ -43,7 +43,7 @@ def through_json(state: dict) -> dict:
     (lambda: MeanBy("category", "sentiment"),
      [ProjectMessage("m", "a", "2025-01-01T00:00:00", f"c{i % 3}", i / 500, "k", 3)
       for i in range(500)]),
-    (lambda: StallDetector(10, 0.2), readings(300)),
+    (lambda: Stall("temperature", 10, 0.2, time_field="timestamp"), readings(300)),
     (lambda: LineSeries(max_points=100), readings(300)),
     (lambda: Totals(ManualClock()), buzzes(500)),
 ])

@@ -19,27 +19,17 @@ from typing import Any, ClassVar
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from buzzline.analytics import (
-    Batches,
-    Counts,
-    Histogram,
-    MeanBy,
-    Pipeline,
-    Rolling,
-    Stall,
-    Threshold,
-    Totals,
-    Tumbling,
-)
 from buzzline.analytics.finite import MAX, to_float
 from buzzline.analytics.windows import FIRST_SECOND, LAST_SECOND
 from buzzline.apps import get_app
-from buzzline.apps.base import App
 from buzzline.charts.figure import make_figure
+from buzzline.charts.kinds import charts_of
 from buzzline.clock import ManualClock
 from buzzline.engine.consume import ConsumeJob
 from buzzline.messages import Message
 from buzzline.settings import load_settings
+from buzzline.streams import Setting, Stream, sources
+from buzzline.streams import analytics as a
 from buzzline.transports.file import FileTransport
 
 BIG = 10 ** 400
@@ -53,33 +43,21 @@ class HostileMessage(Message):
     schema: ClassVar = {"key": (str,), "value": (int, float), "n": (int,), "when": (int, float)}
 
 
-class HostileApp(App):
-    """Every numeric analytic over one message type (no chart)."""
-
-    name = title = "hostile"
-    message_type = HostileMessage
-    topic_setting, interval_setting, group_setting = ("basic_topic", "buzz_interval_seconds",
-                                                      "buzz_consumer_group_id")
-
-    def source(self, settings, rng, clock, count):
-        return iter(())
-
-    def pipeline(self, settings, clock) -> Pipeline:
-        return Pipeline({
-            "keys": Counts("key"), "mean": MeanBy("key", "value"),
-            "rolling": Rolling("value", 5, above=1e300, below=-1e300),
-            "n_rolling": Rolling("n", 3), "histogram": Histogram("value", 4, -1.0, 1.0),
-            "windows": Tumbling(3600.0, "value", time_field="when", clock=clock),
-            "stall": Stall("value", 3, 0.5), "threshold": Threshold("n", above=0),
-            "batches": Batches(3, message_type=HostileMessage), "totals": Totals(clock),
-        })
-
-    def charts(self, pipeline, axes, settings):
-        return []
-
+# every numeric analytic over one message type (no chart)
+HOSTILE = Stream(
+    "hostile", message=HostileMessage, title="hostile",
+    source=sources.iterate(lambda rng, clock: ()), panels=[],
+    analytics={"keys": a.counts("key"), "mean": a.mean_by("key", "value"),
+               "rolling": a.rolling("value", 5, above=1e300, below=-1e300),
+               "n_rolling": a.rolling("n", 3), "histogram": a.histogram("value", 4, -1.0, 1.0),
+               "windows": a.tumbling(3600.0, "value", time_field="when"),
+               "stall": a.stall("value", 3, 0.5), "threshold": a.threshold("n", above=0),
+               "batches": a.batches(3)},
+    topic=Setting("basic_topic"), interval=Setting("buzz_interval_seconds"),
+    group=Setting("buzz_consumer_group_id"))
 
 APPS = {"basic": get_app("basic"), "project": get_app("project"), "csv": get_app("csv"),
-        "hostile": HostileApp()}
+        "hostile": HOSTILE}
 FIELDS = {name: app.message_type.schema for name, app in APPS.items()}
 
 # strings: any alphabet, empty, control characters (escaped by the JSON encoder); no lone
@@ -233,8 +211,9 @@ def draw_charts(job: ConsumeJob) -> None:
     """The app's charts from the final analytics: one frame, without even a warning."""
     if job.app.name == "hostile":
         return
-    fig, axes = make_figure(job.app.panels, job.app.title)
-    charts = job.app.charts(job.pipeline, axes, job.settings)
+    feeds = job.app.feeds(job.pipeline, job.settings)
+    fig, axes = make_figure(len(feeds), job.app.title)
+    charts = charts_of(feeds, axes)
     with warnings.catch_warnings():  # an overflow, or limits matplotlib has to widen
         warnings.simplefilter("error", RuntimeWarning)
         warnings.filterwarnings("error", message=".*identical low and high")

@@ -24,8 +24,6 @@ import orjson
 import pytest
 
 from buzzline.apps import get_app
-from buzzline.apps.base import Feed
-from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
 from buzzline.dashboard import panels
 from buzzline.dashboard.hub import (
     HISTORY_SECONDS,
@@ -42,6 +40,7 @@ from buzzline.engine.session import SessionOptions
 from buzzline.messages import Buzz
 from buzzline.runner import ConsumeOptions, run
 from buzzline.settings import load_settings
+from buzzline.shapes import BandSnapshot, Feed, LineSnapshot
 from buzzline.transports.file import FileTransport
 from buzzline.transports.memory import MemoryTransport
 from tests.conftest import run_buzzline, subprocess_env

@@ -224,9 +224,8 @@ def places(value: Any, path: tuple = ()) -> list[tuple]:
 
 
 def rich_record(updated: float) -> dict[str, Any]:
-    from buzzline.apps.base import Feed
-    from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
     from buzzline.dashboard.panels import panel
+    from buzzline.shapes import BandSnapshot, Feed, LineSnapshot
 
     line = panel(Feed("L", "line", dict), LineSnapshot(
         [1.0, 2.0, 3.0], [1.0, 5.0, 2.0], markers=[(2.0, 5.0, "stall")], spans=[(1.0, 2.0)],

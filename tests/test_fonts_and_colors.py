@@ -19,6 +19,7 @@ from buzzline.charts.bar import BarChart
 from buzzline.charts.fonts import font_chain, use_fonts
 from buzzline.charts.glyphs import glyph_text
 from buzzline.charts.hbar import HBarChart
+from buzzline.charts.kinds import charts_of
 from buzzline.charts.palette import PALETTE, key_colors, slot
 from buzzline.charts.pie import PieChart
 from buzzline.clock import ManualClock
@@ -41,9 +42,9 @@ def app_chart_and_feed(name: str, authors: list[str]) -> tuple[dict[str, str], d
     pipeline.update([Buzz(message="m", author=a) for a in authors])
     fig = Figure()
     FigureCanvasAgg(fig)
-    (chart,) = app.charts(pipeline, [fig.add_subplot()], settings)
+    (feed,) = app.feeds(pipeline, settings)
+    (chart,) = charts_of([feed], [fig.add_subplot()])
     chart.update(chart.snapshot())
-    feed = app.feeds(pipeline, settings)[0]
     return bar_colors(chart), panel(feed, feed.data())["options"]["key_colors"]
 
 

@@ -24,7 +24,6 @@ from buzzline.analytics import (
     Rolling,
     Sliding,
     Stall,
-    StallDetector,
     Threshold,
     Tumbling,
 )
@@ -83,7 +82,7 @@ ANALYTICS = {
     "rolling": lambda: Rolling("value", window=4, above=1.0, below=-1.0),
     "threshold": lambda: Threshold("value", above=1e300),
     "stall": lambda: Stall("value", window=3, threshold=0.5),
-    "stall_detector": lambda: StallDetector(3, 0.5),
+    "stall_timed": lambda: Stall("temperature", 3, 0.5, time_field="timestamp"),
     "histogram": lambda: Histogram("value", bins=4, lo=-1.0, hi=1.0),
     "histogram_wide": lambda: Histogram("value", bins=5, lo=-MAX, hi=MAX),
     "tumbling": lambda: Tumbling(2.0, "value", time_field="when", clock=ManualClock()),

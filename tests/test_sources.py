@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from buzzline.analytics import StallDetector, StallEnded, StallStarted
+from buzzline.analytics import AlertEnded, AlertStarted, Stall
 from buzzline.clock import ManualClock
 from buzzline.errors import SourceError
 from buzzline.messages import Buzz, ProjectMessage, SmokerReading
@@ -236,11 +236,11 @@ def test_write_sample_data_keeps_existing_files_unless_overwrite(tmp_path: Path)
 def test_sample_smoker_profile_has_one_stall(tmp_path: Path, seed: int) -> None:
     path = tmp_path / "smoker.csv"
     write_sample_data(tmp_path / "buzz.json", path, random.Random(seed))
-    detector = StallDetector(window_size=10, threshold=0.2)
+    detector = Stall("temperature", 10, 0.2, time_field="timestamp")
     events = detector.update(list(read_smoker_csv(path)))
-    assert [type(e) for e in events] == [StallStarted, StallEnded]
-    assert len(detector.stalls) == 1
-    assert "2025-01-01 17:40:00" <= events[0].timestamp < events[1].timestamp
+    assert [type(e) for e in events] == [AlertStarted, AlertEnded]
+    assert len(detector.alerts) == 1
+    assert "2025-01-01 17:40:00" <= events[0].time < events[1].time
 
 
 def test_smoker_profile_is_one_reading_a_minute() -> None:

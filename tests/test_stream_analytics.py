@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from buzzline.analytics import Histogram, Rolling, Sliding, Stall, Threshold, Tumbling
-from buzzline.analytics.threshold import AlertEnded, AlertStarted
+from buzzline.analytics.alerts import AlertEnded, AlertStarted
 from buzzline.clock import ManualClock
 from buzzline.streams import analytics as a
 
@@ -163,30 +163,30 @@ def test_specs_say_their_shapes_and_views_give_them():
     analytic = roll.build(clock, M)
     analytic.update(msgs([1, 3]))
     assert roll.shapes[0] == "band" and "series" in roll.shapes
-    assert roll.view(analytic, "values")() == [1.0, 3.0]
-    assert roll.view(analytic, "series")().y == [1.0, 2.0]
+    assert roll.reader(analytic, "values")() == [1.0, 3.0]
+    assert roll.reader(analytic, "series")().y == [1.0, 2.0]
     counts = a.top_k("name", 1)
     c = counts.build(clock, M)
     c.update([M(1, "a"), M(1, "b"), M(1, "b")])
-    assert counts.view(c, "categories")() == {"b": 2}
+    assert counts.reader(c, "categories")() == {"b": 2}
     with pytest.raises(ValueError, match="gives categories, not series"):
-        counts.view(c, "series")
+        counts.reader(c, "series")
     batches = a.batches(2)
     b = batches.build(clock, M)
     b.update(msgs([1, 2, 3]))
-    assert batches.view(b, "categories")() == {"complete batches": 1, "pending messages": 1}
+    assert batches.reader(b, "categories")() == {"complete batches": 1, "pending messages": 1}
     assert orjson.loads(orjson.dumps(b.state()))["pending"] == [{"value": 3, "name": "x",
                                                                  "ts": "2025-01-01 00:00:00"}]
     alert = a.threshold("value", above=2)
     t = alert.build(clock, M)
     t.update(msgs([1, 3]))
-    snap = alert.view(t, "series")()
+    snap = alert.reader(t, "series")()
     assert snap.markers and snap.spans and "1 alert" in snap.status
     win = a.tumbling(60, "value", time_field="ts")
     w = win.build(clock, M)
     w.update(msgs([4, 6]))
-    assert win.view(w, "series")().y == [5.0]
-    assert list(win.view(w, "categories")().values()) == [5.0]
+    assert win.reader(w, "series")().y == [5.0]
+    assert list(win.reader(w, "categories")().values()) == [5.0]
 
 
 def test_rolling_with_limits_alerts_once_per_crossing_and_keeps_them_in_state():
@@ -208,9 +208,9 @@ def test_window_labels_keep_sub_second_windows_apart():
     spec = a.sliding(1, 0.25, time_field="value")
     w = spec.build(ManualClock(), M)
     w.update(msgs([0.0, 0.3, 0.6, 3600.9]))
-    assert list(spec.view(w, "categories")()) == ["23:59:59.25", "23:59:59.50", "23:59:59.75",
+    assert list(spec.reader(w, "categories")()) == ["23:59:59.25", "23:59:59.50", "23:59:59.75",
                                                   "01:00:00.00"]
-    assert list(spec.view(w, "categories")().values()) == [1, 2, 3, 1]
+    assert list(spec.reader(w, "categories")().values()) == [1, 2, 3, 1]
     by_arrival = Tumbling(60, clock=ManualClock(datetime(2025, 1, 1, 15, 0, 0)))
     by_arrival.update(msgs([1]))  # a naive wall time counts as UTC, as LineSeries reads it
     assert by_arrival.windows()[0][0] == datetime(2025, 1, 1, 15).replace(tzinfo=UTC).timestamp()

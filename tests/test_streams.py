@@ -121,7 +121,7 @@ def test_the_message_type_validates_like_the_built_in_ones():
     assert message == kind("a", 1, 2.0, True) and type(message.x) is float
     bad = decode(kind, b'{"name": "a", "n": 1.5, "x": 2, "ok": true}')
     assert isinstance(bad, Rejected) and "'n' should be an integer" in bad.reason
-    assert stream.chart == "bar" and stream.app.topic(None) == "s"
+    assert stream.chart == "bar" and stream.topic(None) == "s"
     with pytest.raises(StreamError, match="use str, int, float or bool"):
         Stream("s", {"x": list}, sources.generate(lambda rng, clock: {}), a.counts("x"))
     with pytest.raises(StreamError, match="cannot be a field name"):

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from buzzline.analytics import LineSeries, StallDetector
+from buzzline.analytics import LineSeries, Stall
 from buzzline.apps import get_app
+from buzzline.charts.kinds import charts_of
 from buzzline.clock import ManualClock
 from buzzline.errors import SourceError
 from buzzline.messages import ProjectMessage, SmokerReading, decode_batch
@@ -55,10 +56,10 @@ def run_csv_app(raws: list[bytes]) -> tuple[dict, list, object]:
     pipeline.update(good)
     fig = Figure()
     FigureCanvasAgg(fig)
-    (chart,) = app.charts(pipeline, [fig.add_subplot()], settings_)
+    (chart,) = charts_of(app.feeds(pipeline, settings_), [fig.add_subplot()])
     chart.render(chart.snapshot())
     fig.canvas.draw()
-    return pipeline.result(), [rejected for _, rejected in bad], chart
+    return app.summary(pipeline), [rejected for _, rejected in bad], chart
 
 
 def in_utc(text: str) -> datetime:
@@ -154,12 +155,12 @@ def test_a_timed_series_leaves_out_a_reading_without_a_time() -> None:
 def test_stalls_of_several_partitions_are_ordered_by_time_not_by_text() -> None:
     parts = []
     for start in ("2025-01-01 15:00:00", "2025-01-01T16:00:00+02:00"):  # 15:00 and 14:00 UTC
-        part = StallDetector(window_size=3, threshold=0.2)
+        part = Stall("temperature", 3, 0.2, time_field="timestamp")
         part.update([SmokerReading(start, 70.0)] * 3)
         parts.append(part)
-    merged = StallDetector(window_size=3, threshold=0.2)
+    merged = Stall("temperature", 3, 0.2, time_field="timestamp")
     merged.combine(parts)
-    assert [s["start"] for s in merged.stalls] == ["2025-01-01T16:00:00+02:00",
+    assert [s["start_time"] for s in merged.alerts] == ["2025-01-01T16:00:00+02:00",
                                                    "2025-01-01 15:00:00"]
 
 

@@ -8,13 +8,13 @@ partitions' analytics into the one the charts read.
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 
 class Event:
     """Something an analytic noticed (a stall started, a batch completed...)."""
 
-    level: int = logging.INFO  # how loud the consumer logs it
+    level: ClassVar[int] = logging.INFO  # how loud the consumer logs it
 
     def describe(self) -> str:
         return repr(self)

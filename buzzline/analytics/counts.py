@@ -64,6 +64,11 @@ class Batches(Analytic):
         self.completed = 0
         self._pending: list[Any] = []
 
+    @property
+    def pending(self) -> int:
+        """Messages waiting for the next batch."""
+        return len(self._pending)
+
     def update(self, messages: Sequence[Any]) -> list[Event]:
         pending, size = self._pending, self.size
         if not pending and len(messages) < size:
@@ -136,7 +141,8 @@ class MeanBy(Analytic):
         return []
 
     def _add_slow(self, key: str, value: float) -> None:
-        total, scale = self._scaled.pop(key, None) or (self._sums.pop(key, 0.0), 0)
+        scaled = self._scaled.pop(key, None)
+        total, scale = scaled if scaled is not None else (self._sums.pop(key, 0.0), 0)
         total, scale = add_scaled(total, scale, to_float(value))
         if scale:
             self._scaled[key] = (total, scale)

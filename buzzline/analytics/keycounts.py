@@ -81,7 +81,7 @@ class Counts(Analytic):
         return list(self.ranking(k).items()) if k > 0 else top_k(self._counts, 0)
 
     def result(self) -> dict[str, Any]:
-        counts = self._counts
+        counts: dict[str, int] = self._counts
         if len(counts) <= SORTED_UP_TO:
             counts = dict(sorted(counts.items()))
         return {

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from operator import attrgetter
 from typing import Any, Self
 
+from buzzline.analytics.alerts import KEPT_ALERTS, AlertEnded, AlertStarted, loaded_alert
 from buzzline.analytics.base import Analytic, Event
 from buzzline.analytics.finite import count, finite_numbers, to_float
 from buzzline.analytics.finite import mean as finite_mean
 from buzzline.analytics.finite import std as finite_std
 from buzzline.analytics.series import halved
-from buzzline.analytics.threshold import KEPT_ALERTS, AlertEnded, AlertStarted, loaded_alert
 
 
 class Rolling(Analytic):

@@ -26,12 +26,14 @@ def halved(points: array) -> array:
 
 class LineSeries(Analytic):
     """(x, y) points: x is the reading's time as a date number, or its index if untimed
-    (decided by the first reading). In a timed series a reading without a time is left out
-    (drawn at its index it would be a stray line back to 1970), counted in ``untimed``."""
+    (decided by the first reading; always its index when ``x_field`` is None). In a timed
+    series a reading without a time is left out (drawn at its index it would be a stray line
+    back to 1970), counted in ``untimed``. The alerts (``buzzline.analytics.alerts``) keep
+    their values in one of these."""
 
     name = "series"
 
-    def __init__(self, max_points: int = 10_000, x_field: str = "timestamp",
+    def __init__(self, max_points: int = 10_000, x_field: str | None = "timestamp",
                  y_field: str = "temperature") -> None:
         if max_points < 4:
             raise ValueError("max_points must be at least 4")
@@ -46,23 +48,27 @@ class LineSeries(Analytic):
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
         for message in messages:
-            x = to_day_number(getattr(message, self.x_field))
-            if self.timed is None:
-                self.timed = x is not None
-            if not self.timed:
-                x = float(self.seen)
-            elif x is None:
-                self.untimed += 1
-                self.seen += 1
-                continue
-            y = to_float(getattr(message, self.y_field))
-            self.x.append(x)
-            self.y.append(y)
-            self.seen += 1
-            self.last = (x, y)
-            if len(self.x) >= self.max_points:
-                self._halve()
+            self.add(message, to_float(getattr(message, self.y_field)))
         return []
+
+    def add(self, message: Any, y: float) -> bool:
+        """One reading of value ``y``; False when it is left out (a timed series, no time)."""
+        x = None if self.x_field is None else to_day_number(getattr(message, self.x_field))
+        if self.timed is None:
+            self.timed = x is not None
+        if not self.timed:
+            x = float(self.seen)
+        elif x is None:
+            self.untimed += 1
+            self.seen += 1
+            return False
+        self.x.append(x)
+        self.y.append(y)
+        self.seen += 1
+        self.last = (x, y)
+        if len(self.x) >= self.max_points:
+            self._halve()
+        return True
 
     def _halve(self) -> None:
         self.x, self.y = halved(self.x), halved(self.y)
@@ -84,12 +90,15 @@ class LineSeries(Analytic):
                 "last": list(self.last) if self.last else None}
 
     def load_state(self, state: dict[str, Any]) -> None:
+        """(An alert's state of before the series had ``timed`` and ``last`` loads too: its
+        x was the message index.)"""
         x, y = array("d", finite_numbers(state["x"])), array("d", finite_numbers(state["y"]))
-        last = state["last"]
+        last = state["last"] if "last" in state else ([x[-1], y[-1]] if x else None)
         if len(x) != len(y) or (last is not None and len(last) != 2):
             raise ValueError("the series' x and y are of different lengths")
         self.x, self.y = x, y
-        self.timed = None if state["timed"] is None else bool(state["timed"])
+        timed = state.get("timed", False if x else None)
+        self.timed = None if timed is None else bool(timed)
         self.seen = count(state["seen"])
         self.untimed = count(state.get("untimed", 0))
         self.last = tuple(finite_numbers(last)) if last else None  # type: ignore[assignment]

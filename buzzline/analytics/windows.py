@@ -79,7 +79,7 @@ class Tumbling(Analytic):
                 b[0] += 1
                 total = b[1] + value
                 if b[4] or total - total:  # scaled, or it would overflow
-                    b[1], b[4] = add_scaled(b[1], b[4], value)
+                    b[1], b[4] = add_scaled(b[1], int(b[4]), value)
                 else:
                     b[1] = total
                 b[2] = min(b[2], value)
@@ -133,7 +133,7 @@ class Tumbling(Analytic):
                 if b is None:
                     buckets[key] = [n, s, lo, hi, scale]
                     continue
-                total, total_scale = add_scaled(b[1], b[4], s, scale)
+                total, total_scale = add_scaled(b[1], int(b[4]), s, int(scale))
                 buckets[key] = [b[0] + n, total, min(b[2], lo), max(b[3], hi), total_scale]
         self.buckets = buckets
         self.late = sum(part.late for part in parts)

@@ -1,92 +1,42 @@
-"""The "csv" app: smoker temperatures from a CSV, a live line chart with stall markers."""
+"""The "csv" app: smoker temperatures from a CSV, a live line chart with stall markers (the
+stall analytic any stream has: ``analytics.stall``, on the readings' times)."""
 
-from __future__ import annotations
+from collections.abc import Callable
+from typing import Any
 
-import random
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
-
-from buzzline.analytics import LineSeries, Pipeline, StallDetector, Totals
-from buzzline.apps.base import App, Feed, split_colors
-from buzzline.charts.snapshots import LineSnapshot
-from buzzline.clock import Clock
-from buzzline.messages import Message, SmokerReading
+from buzzline.analytics import LineSeries, Pipeline, Stall
+from buzzline.messages import SmokerReading
 from buzzline.settings import Settings
+from buzzline.shapes import LineSnapshot
 from buzzline.sources.sample_data import ensure_sample
 from buzzline.sources.smoker import read_smoker_csv
+from buzzline.streams import Panel, Setting, Stream, sources
+from buzzline.streams import analytics as a
 from buzzline.timestamps import time_label
 
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+STALL = a.stall("temperature", Setting("smoker_rolling_window_size"),
+                Setting("smoker_stall_threshold_f"), time_field="timestamp",
+                max_points=Setting("max_points"), name="stall", unit="°F")
+LINE = {"window": Setting("line_window"), "ylabel": "Temperature (°F)", "label": "Temperature",
+        "alert_label": "Stall"}
 
-    from buzzline.charts.base import Chart
 
+def line(stall: Stall, settings: Settings) -> Callable[[], LineSnapshot]:
+    """The line chart's data: the readings, a marker and a shaded span per stall, status."""
+    series = stall.series
 
-class SmokerApp(App):
-    name = "csv"
-    title = "Smoker: temperature vs. time"
-    message_type = SmokerReading
-    finite = True
-    topic_setting = "smoker_topic"
-    interval_setting = "smoker_interval_seconds"
-    group_setting = "smoker_consumer_group_id"
+    def data() -> LineSnapshot:
+        x, y = series.points(settings.line_window)
+        span, step = _spacing(series)
+        markers = [(stall.x_at(s), s["value"], f"Stall {time_label(s['start_time'], span, step)}")
+                   for s in stall.alerts]
+        spans = [(stall.x_at(s), stall.x_at(s, "end")) for s in stall.alerts]
+        status = ""
+        if series.last is not None:
+            status = f"{series.last[1]:.1f} °F · {'STALLED' if stall.active else 'cooking'}"
+        return LineSnapshot(x, y, markers, spans, status, bool(series.timed))
 
-    def source(self, settings: Settings, rng: random.Random, clock: Clock,
-               count: int | None) -> Iterator[Message]:
-        return read_smoker_csv(ensure_sample(settings.smoker_csv_file), count)
-
-    def key(self, message: Message) -> bytes | None:
-        """One key for the whole cook: one partition, so readings stay in order."""
-        return b"smoker"
-
-    def pipeline(self, settings: Settings, clock: Clock) -> Pipeline:
-        return Pipeline({
-            "stall": StallDetector(settings.smoker_rolling_window_size,
-                                   settings.smoker_stall_threshold_f),
-            "series": LineSeries(settings.max_points),
-            "totals": Totals(clock),
-        })
-
-    def charts(self, pipeline: Pipeline, axes: list[Axes], settings: Settings) -> list[Chart]:
-        from buzzline.charts.base import parse_colors
-        from buzzline.charts.line import LineChart
-
-        colors = parse_colors(settings.chart_colors, ("tab:blue", "red"))
-        return [LineChart(axes[0], self._line(pipeline, settings), title=self.title,
-                          window=settings.line_window, color=colors[0],
-                          alert_color=colors[1] if len(colors) > 1 else "red")]
-
-    def feeds(self, pipeline: Pipeline, settings: Settings) -> list[Feed]:
-        return [Feed(self.title, "line", self._line(pipeline, settings),
-                     {"window": settings.line_window, "ylabel": "Temperature (°F)"},
-                     split_colors(settings.chart_colors, ("tab:blue", "red")))]
-
-    @staticmethod
-    def _line(pipeline: Pipeline, settings: Settings) -> Callable[[], LineSnapshot]:
-        """The line chart's data: the readings, a marker and a shaded span per stall, status."""
-        series: LineSeries = pipeline["series"]
-        stall: StallDetector = pipeline["stall"]
-
-        def data() -> LineSnapshot:
-            x, y = series.points(settings.line_window)
-            span, step = _spacing(series)
-            markers = [(series.x_of(s["start"]), s["temperature"],
-                        f"Stall {time_label(s['start'], span, step)}") for s in stall.stalls]
-            end = series.last[0] if series.last else 0.0
-            spans = [(series.x_of(s["start"]), series.x_of(s["end"]) if s["end"] else end)
-                     for s in stall.stalls]
-            status = ""
-            if series.last is not None:
-                state = "STALLED" if stall.stalled else "cooking"
-                status = f"{series.last[1]:.1f} °F · {state}"
-            return LineSnapshot(x, y, markers, spans, status, bool(series.timed))
-
-        return data
-
-    def headline(self, summary: dict[str, Any]) -> str:
-        stalls = "; ".join(f"{s['start']} to {s['end'] or 'end of stream'}"
-                           for s in summary.get("stalls", [])) or "none"
-        return f"{summary.get('messages', 0):,} readings, stalls: {stalls}"
+    return data
 
 
 def _spacing(series: LineSeries) -> tuple[float, float]:
@@ -96,3 +46,30 @@ def _spacing(series: LineSeries) -> tuple[float, float]:
         return 0.0, 1.0
     span = (series.last[0] - series.x[0]) * 86400.0
     return span, span / max(series.seen - series.untimed - 1, 1)
+
+
+def summary(pipeline: Pipeline) -> dict[str, Any]:
+    stall: Stall = pipeline["stall"]
+    return {"stalls": [{"start": s["start_time"], "end": s["end_time"], "temperature": s["value"]}
+                       for s in stall.alerts],
+            "stall_count": stall.count, "stall_window_size": stall.window,
+            "stall_threshold": stall.threshold, **stall.series.result(),
+            **pipeline["totals"].result()}
+
+
+def headline(summary: dict[str, Any]) -> str:
+    stalls = "; ".join(f"{s['start']} to {s['end'] or 'end of stream'}"
+                       for s in summary.get("stalls", [])) or "none"
+    return f"{summary.get('messages', 0):,} readings, stalls: {stalls}"
+
+
+smoker = Stream(
+    "csv", message=SmokerReading, title="Smoker: temperature vs. time",
+    source=sources.configured(
+        lambda settings, rng, clock: read_smoker_csv(ensure_sample(settings.smoker_csv_file)),
+        finite=True, describe="smoker CSV file"),
+    input_setting="smoker_csv_file", analytics={"stall": STALL},
+    panels=[Panel("stall", "line", options=LINE, colors=("tab:blue", "red"), data=line)],
+    key=lambda message: b"smoker",  # one key for the whole cook: one partition, in order
+    topic=Setting("smoker_topic"), interval=Setting("smoker_interval_seconds"),
+    group=Setting("smoker_consumer_group_id"), summary=summary, headline=headline)

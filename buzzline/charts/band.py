@@ -11,7 +11,7 @@ from matplotlib.collections import PolyCollection
 
 from buzzline.charts.base import SAME
 from buzzline.charts.line import MAX_LABELS, LineChart
-from buzzline.charts.snapshots import BandSnapshot
+from buzzline.shapes import BandSnapshot
 
 
 def band_vertices(x: list[float], low: list[float], high: list[float]) -> list[tuple[float, float]]:

@@ -1,13 +1,13 @@
-"""Chart kinds by name: what each draws, the data its callable returns (its *shape*), its options.
+"""Chart kinds by name: what each draws, the data its callable returns (its *shape*, see
+``buzzline.shapes``), its options.
 
 ``CHART_KINDS.get("bar").make(ax, data, title="...", colors=("tab:blue",), top_k=5)`` builds the
-chart on ``ax``; ``data`` is called under the consumer's lock each frame and returns the shape:
+chart on ``ax``; ``data`` is called under the consumer's lock each frame and returns the shape.
+``chart_of(feed, ax)`` builds a panel's chart from its ``Feed``: the one way the window and the
+images derive a chart (the browser dashboard draws the same feeds).
 
-* ``"categories"``: ``dict[str, float]`` (bar, hbar, pie)
-* ``"series"``: :class:`buzzline.charts.line.LineSnapshot` (line, with alert markers)
-* ``"points"``: ``tuple[list[float], list[float]]`` (scatter: xs, ys)
-* ``"values"``: ``list[float]`` (histogram)
-* ``"band"``: :class:`buzzline.charts.band.BandSnapshot` (rolling mean with a min-max band)
+A new kind: its module (``buzzline/charts/NAME.py``), its name in ``buzzline.shapes.KIND_SHAPES``,
+its factory here (``@kind(...)``) and its renderer in the dashboard's page.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -19,24 +19,22 @@ from matplotlib.axes import Axes
 from buzzline.charts.base import DEFAULT_COLORS, Chart, parse_colors
 from buzzline.errors import SettingsError
 from buzzline.registry import Registry
-
-# Data shapes: what a kind's data callable returns.
-CATEGORIES = "categories"  # dict[str, float]
-SERIES = "series"  # LineSnapshot
-POINTS = "points"  # tuple[list[float], list[float]]
-VALUES = "values"  # list[float]
-BAND = "band"  # BandSnapshot
+from buzzline.shapes import (
+    BAND,
+    CATEGORIES,
+    KIND_SHAPES,
+    POINTS,
+    SERIES,
+    SHAPES,
+    VALUES,
+    BandSnapshot,
+    Feed,
+    LineSnapshot,
+)
 
 # the categories' colours (see buzzline.charts.palette)
 KEYED = "each category its own colour from the palette, or the colours given, in turn"
 
-SHAPES: dict[str, str] = {
-    CATEGORIES: "dict[str, float]: a value per category",
-    SERIES: "LineSnapshot(x, y, markers, spans, status, timed): a line with alert markers",
-    POINTS: "tuple[list[float], list[float]]: x and y of each point",
-    VALUES: "list[float]: the values to count into bins",
-    BAND: "BandSnapshot(x, mean, low, high, markers, timed): a rolling mean in a band",
-}
 
 Maker = Callable[..., Chart]
 
@@ -100,11 +98,13 @@ def to_count(value: Any) -> int:
 CHART_KINDS: Registry[ChartKind] = Registry("chart kind")
 
 
-def kind(name: str, description: str, shape: str, options: Mapping[str, str],
+def kind(name: str, description: str, options: Mapping[str, str],
          types: Mapping[str, Callable[[Any], Any]] | None = None,
          color_use: str = KEYED,
          default_colors: tuple[str, ...] = DEFAULT_COLORS) -> Callable[[Maker], Maker]:
-    """Decorator: register ``factory(ax, data, *, title, colors, **options)`` as ``name``."""
+    """Decorator: register ``factory(ax, data, *, title, colors, **options)`` as ``name`` (its
+    data shape: ``buzzline.shapes.KIND_SHAPES[name]``)."""
+    shape = KIND_SHAPES[name]
 
     def add(factory: Maker) -> Maker:
         CHART_KINDS.add(name, ChartKind(name, description, shape, dict(options), color_use,
@@ -119,7 +119,7 @@ LINE_DEFAULT = ("tab:blue", "red")
 LABELS = {"xlabel": "x axis label", "ylabel": "y axis label"}
 
 
-@kind("bar", "Vertical bars, one per category", CATEGORIES,
+@kind("bar", "Vertical bars, one per category",
       {"top_k": "show only the K largest, ranked (0: all, in name order)",
        "unit": "what the values count, shown with the total (e.g. messages)", **LABELS},
       {"top_k": to_count})
@@ -133,21 +133,23 @@ def _bar(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str]
     return BarChart(ax, data, title=title, colors=colors, **options)
 
 
-@kind("line", "A line over time with alert markers and shaded alert spans", SERIES,
+@kind("line", "A line over time with alert markers and shaded alert spans",
       {"window": "show only the last N points and scroll (0: all)",
-       "ylabel": LABELS["ylabel"]},
+       "ylabel": LABELS["ylabel"], "label": "legend text of the line [Value]",
+       "alert_label": "legend text of the alert markers [Alert]"},
       {"window": to_count}, LINE_COLORS, LINE_DEFAULT)
 def _line(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
           **options: Any) -> Chart:
     from buzzline.charts.line import LineChart
 
     options.setdefault("ylabel", "")
-    options.update(label="Value", alert_label="Alert")
+    options.setdefault("label", "Value")
+    options.setdefault("alert_label", "Alert")
     return LineChart(ax, data, title=title, color=colors[0],
                      alert_color=colors[1] if len(colors) > 1 else "red", **options)
 
 
-@kind("hbar", "Horizontal bars, one per category (long names stay readable)", CATEGORIES,
+@kind("hbar", "Horizontal bars, one per category (long names stay readable)",
       {"top_k": "show only the K largest, largest on top (0: all, in name order)", **LABELS},
       {"top_k": to_count})
 def _hbar(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
@@ -157,7 +159,7 @@ def _hbar(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str
     return HBarChart(ax, data, title=title, colors=colors, **options)
 
 
-@kind("pie", "Pie (or donut) of each category's share", CATEGORIES,
+@kind("pie", "Pie (or donut) of each category's share",
       {"top_k": "show the K largest and the rest as 'other' (0: all)",
        "donut": "draw a ring with the total in the middle (true/false)"},
       {"top_k": to_count, "donut": to_bool},
@@ -169,7 +171,7 @@ def _pie(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str]
     return PieChart(ax, data, title=title, colors=colors, **options)
 
 
-@kind("scatter", "Points at (x, y)", POINTS,
+@kind("scatter", "Points at (x, y)",
       {"max_points": "show only the last N points (0: all)",
        "size": "marker area in points^2 [16]", **LABELS},
       {"max_points": to_count, "size": float}, "the first colour, for every point")
@@ -180,7 +182,7 @@ def _scatter(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[
     return ScatterChart(ax, data, title=title, colors=colors, **options)
 
 
-@kind("histogram", "Counts of values in bins (fixed with low and high, else growing)", VALUES,
+@kind("histogram", "Counts of values in bins (fixed with low and high, else growing)",
       {"bins": "number of bins [20] (growing bins merge past twice that)",
        "low": "left edge of fixed bins (with high)", "high": "right edge of fixed bins (with low)",
        **LABELS},
@@ -197,7 +199,7 @@ def _histogram(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequenc
         raise SettingsError(f"histogram: {exc}") from None
 
 
-@kind("band", "Rolling mean in a shaded band (min-max or mean±std) with alert markers", BAND,
+@kind("band", "Rolling mean in a shaded band (min-max or mean±std) with alert markers",
       {"window": "show only the last N points and scroll (0: all)",
        "band_label": "legend text of the band [min-max]", "ylabel": LABELS["ylabel"]},
       {"window": to_count}, "line and band, then alerts (default red)", LINE_DEFAULT)
@@ -214,8 +216,6 @@ def sample_data(shape: str, frame: int = 0) -> Any:
     the gallery and tests."""
     import math
     import random
-
-    from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
 
     rng = random.Random(1000 + frame)
     n = 60 + 10 * frame
@@ -240,3 +240,20 @@ def sample_data(shape: str, frame: int = 0) -> Any:
         return BandSnapshot(xs, [sum(w) / len(w) for w in windows], [min(w) for w in windows],
                             [max(w) for w in windows], [(30.0, temps[30], "Stall")])
     raise ValueError(f"no sample data for shape {shape!r}; shapes: {', '.join(SHAPES)}")
+
+
+AXIS_LABELS = ("xlabel", "ylabel")
+
+
+def chart_of(feed: Feed, ax: Axes) -> Chart:
+    """The chart of ``feed`` on ``ax``, through its kind: the feed's title, options and colours
+    (checked; none: the kind's own). Axis labels are dropped for a kind without axes (pie)."""
+    found = CHART_KINDS.get(feed.kind)
+    options = {k: v for k, v in feed.options.items()
+               if k in found.options or k not in AXIS_LABELS}
+    return found.make(ax, feed.data, title=feed.title, colors=",".join(feed.colors), **options)
+
+
+def charts_of(feeds: Sequence[Feed], axes: Sequence[Axes]) -> list[Chart]:
+    """The chart of each feed, on the axes in turn."""
+    return [chart_of(feed, ax) for feed, ax in zip(feeds, axes, strict=False)]

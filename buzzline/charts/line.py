@@ -26,7 +26,7 @@ from buzzline.charts.base import (
     fit_range,
 )
 from buzzline.charts.glyphs import clip_like, glyph_text
-from buzzline.charts.snapshots import LineSnapshot
+from buzzline.shapes import LineSnapshot
 
 MAX_LABELS = 12
 SECOND = 1 / 86400  # in date numbers (days)

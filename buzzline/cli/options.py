@@ -20,8 +20,6 @@ from buzzline.settings import Settings, env_names, load_settings
 from buzzline.transports import TRANSPORTS
 
 log = logging.getLogger("buzzline.cli")
-# produce --input: the settings field each app reads its input file from
-INPUT_SETTINGS = {"json": "buzz_json_file", "csv": "smoker_csv_file"}
 
 
 def settings_from(ctx: click.Context, **overrides: Any) -> Settings:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from buzzline.cli.options import INPUT_SETTINGS, settings_from, transport_option
+from buzzline.cli.options import settings_from, transport_option
 from buzzline.cli.param_types import APP, INTERVAL
 from buzzline.engine.session import SessionOptions
 from buzzline.errors import BuzzlineError
@@ -43,10 +43,11 @@ def produce(ctx: click.Context, app: str, transport: str | None, topic: str | No
     """Send APP's messages to a topic.
 
     APP: a built-in app (basic, json, csv, project) or a stream file (FILE.py)."""
-    extra = {INPUT_SETTINGS[app]: input_path} if input_path and app in INPUT_SETTINGS else {}
+    the_app = resolve_app(app)
+    field = the_app.input_setting
+    extra = {field: input_path} if input_path and field else {}
     settings = settings_from(ctx, transport=transport, kafka_partitions=partitions,
                              kafka_replication_factor=replication_factor, **extra)
-    the_app = resolve_app(app)
     options = ProduceOptions(topic=topic, interval=interval, count=count, seed=seed,
                              reset_topic=reset_topic,
                              also=tuple(_kafka_if_reachable(settings)) if also_kafka else ())

@@ -53,10 +53,7 @@ def run(ctx: click.Context, file: str, transport: str | None, count: int | None,
     app = resolve_app(file)
     mode = "headless"
     if not view["no_chart"]:
-        # (a Stream checks its chart kind against the kinds registered; a built-in app's are)
-        check = getattr(getattr(app, "stream", app), "check_chart_available", None)
-        if check is not None:
-            check()
+        app.check_chart_available()  # its chart kinds against the kinds registered
         from buzzline.charts.display import resolve_display
 
         mode, _ = resolve_display(settings.display, view["output_dir"])

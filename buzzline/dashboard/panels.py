@@ -1,5 +1,5 @@
 """A panel's data as JSON for the browser: each chart kind's data shape (see
-``buzzline.charts.kinds``) in plain lists, cut to what a browser chart needs (bounded per
+``buzzline.shapes``) in plain lists, cut to what a browser chart needs (bounded per
 frame whatever the number of keys or points)."""
 
 from __future__ import annotations
@@ -9,10 +9,17 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from buzzline.analytics.ranking import rank
-from buzzline.apps.base import Feed
 from buzzline.charts.palette import ChartColors, key_colors
-from buzzline.charts.snapshots import BandSnapshot, LineSnapshot
-from buzzline.streams.base import KIND_SHAPES
+from buzzline.shapes import (
+    BAND,
+    CATEGORIES,
+    KIND_SHAPES,
+    POINTS,
+    SERIES,
+    BandSnapshot,
+    Feed,
+    LineSnapshot,
+)
 
 MAX_POINTS = 2_000  # points of a line, band or scatter sent per frame
 MAX_CATEGORIES = 200  # the largest categories sent (the page ranks and cuts them further)
@@ -118,20 +125,20 @@ def panel(feed: Feed, data: Any) -> dict[str, Any]:
     """One panel for the page: title, kind, shape, options (colours in CSS; with none given,
     ``key_colors``: each category's colour, as the charts draw it), data."""
     kind, options = feed.kind, dict(feed.options)
-    shape = KIND_SHAPES.get(kind, "categories")
-    if shape == "categories":
+    shape = KIND_SHAPES.get(kind, CATEGORIES)
+    if shape == CATEGORIES:
         body = categories(data)
-    elif shape == "series":
+    elif shape == SERIES:
         body = series(data)
-    elif shape == "band":
+    elif shape == BAND:
         body = band(data)
-    elif shape == "points":
+    elif shape == POINTS:
         body = points(data, int(options.get("max_points") or 0))
     else:
         body = histogram(data, int(options.get("bins") or 20), _number(options.get("low")),
                          _number(options.get("high")))
     options["colors"] = [css_color(c) for c in feed.colors]
-    if shape == "categories" and ChartColors(feed.colors).by_key:
+    if shape == CATEGORIES and ChartColors(feed.colors).by_key:
         # each key's colour as the charts draw it (one source: the page looks them up)
         options["key_colors"] = key_colors(body["counts"])
     return {"title": feed.title, "kind": kind, "shape": shape, "data": body,

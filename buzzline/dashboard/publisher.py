@@ -9,15 +9,62 @@ import os
 import threading
 import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import orjson
 
 from buzzline.dashboard.panels import panel
+from buzzline.shapes import Feed
 
-if TYPE_CHECKING:
-    from buzzline.engine.consume import ConsumeJob
+
+class Totals(Protocol):
+    messages: int
+    rejected: int
+
+    def rate(self) -> float: ...
+
+
+class Published(Protocol):
+    """What the publisher reads of a stream (``buzzline.streams.Stream``)."""
+
+    name: str
+    title: str
+
+    def group(self, settings: Any) -> str: ...
+
+    def feeds(self, pipeline: Any, settings: Any) -> list[Feed]: ...
+
+
+class Named(Protocol):
+    name: str
+
+
+class DeadLetterCount(Protocol):
+    count: int
+
+
+class ConsumeJob(Protocol):
+    """What the publisher reads of a consumer job (``buzzline.engine.consume.ConsumeJob``)."""
+
+    @property
+    def app(self) -> Published: ...
+    @property
+    def transport(self) -> Named: ...
+    @property
+    def dead_letters(self) -> DeadLetterCount: ...
+    @property
+    def lock(self) -> AbstractContextManager[Any]: ...
+
+    settings: Any
+    pipeline: Any
+    topic: str
+    totals: Totals
+    lag: dict[int, int] | None
+    lag_unit: str
+
+    def outage(self) -> str | None: ...
 
 log = logging.getLogger(__name__)
 VERSION = 1

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from buzzline.streams.base import KIND_SHAPES
+from buzzline.shapes import BAND, CATEGORIES, KIND_SHAPES, POINTS, SERIES, VALUES
 
 MAX_FILE_BYTES = 8 * 1024 * 1024  # a consumer's file is well under 1 MB
 MAX_ITEMS = 50_000  # points of one panel (the publisher sends at most 2,000)
@@ -31,8 +31,8 @@ def _gap(value: Any) -> bool:
     return value is None or number(value)
 
 
-NUMBER_TYPES = frozenset((int, float))
-GAP_TYPES = frozenset((int, float, type(None)))
+NUMBER_TYPES: frozenset[type] = frozenset((int, float))
+GAP_TYPES: frozenset[type] = frozenset((int, float, type(None)))
 
 
 def _list_of(types: frozenset[type]) -> Callable[[Any], bool]:
@@ -73,11 +73,11 @@ def _span(value: Any) -> bool:
 XS, GAPS = _list_of(NUMBER_TYPES), _list_of(GAP_TYPES)
 # per shape: field -> check (None: may be absent); lines of the same length where it matters
 PANEL_DATA: dict[str, dict[str, Callable[[Any], bool]]] = {
-    "categories": {"counts": _counts},
-    "series": {"x": XS, "y": GAPS},
-    "band": {"x": XS, "mean": GAPS, "low": GAPS, "high": GAPS},
-    "points": {"x": GAPS, "y": GAPS},
-    "values": {"edges": XS, "counts": XS},
+    CATEGORIES: {"counts": _counts},
+    SERIES: {"x": XS, "y": GAPS},
+    BAND: {"x": XS, "mean": GAPS, "low": GAPS, "high": GAPS},
+    POINTS: {"x": GAPS, "y": GAPS},
+    VALUES: {"edges": XS, "counts": XS},
 }
 def _others(value: Any) -> bool:
     """What the keys left out of a categories panel hold: {"keys": N, "total": X}."""
@@ -102,7 +102,7 @@ def _panel(panel: Any) -> bool:
         return False
     if any(k in data and not check(data[k]) for k, check in OPTIONAL_DATA.items()):
         return False
-    if shape in ("series", "band") and len({len(data[k]) for k in fields}) != 1:
+    if shape in (SERIES, BAND) and len({len(data[k]) for k in fields}) != 1:
         return False
     options = panel.get("options", {})
     if not isinstance(options, dict):

@@ -1,4 +1,4 @@
-"""A consumer job: batches from a transport, decoded, folded into the app's analytics.
+"""A consumer job: batches from a transport, decoded, folded into the stream's analytics.
 
 It runs in its own thread; the chart frame loop reads the combined analytics (``pipeline``)
 under ``lock``. Each partition's analytics are checkpointed with their positions (see
@@ -15,7 +15,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from buzzline.apps.base import App
 from buzzline.checkpoints import FILE_NAME, CheckpointStore, StateKey
 from buzzline.clock import Clock, SystemClock
 from buzzline.deadletter import DeadLetters
@@ -24,6 +23,7 @@ from buzzline.engine.partitions import Partitions
 from buzzline.errors import WriteFailed
 from buzzline.messages import Rejected, decode_batch
 from buzzline.settings import Settings
+from buzzline.streams.base import Stream
 from buzzline.transports.base import Batch, StartAt, Transport
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ SLICE_MESSAGES = 250  # decoded and counted between two looks at the drawing gat
 
 @dataclass
 class ConsumeJob:
-    app: App
+    app: Stream  # (a built-in app is a Stream too)
     settings: Settings
     transport: Transport
     topic: str
@@ -68,7 +68,7 @@ class ConsumeJob:
             log.info("%s: saved state forgotten (%s)", key,
                      "--reset-state" if self.reset_state else f"reading from the {self.start}")
         self.state = Partitions(lambda: self.app.pipeline(self.settings, self.clock), store, key)
-        self.pipeline = self.state.view
+        self.pipeline = self.state.combined
         self.totals = self.pipeline["totals"]
         self.read = 0  # messages read in this run (a restored state counts earlier ones too)
         self.rejections: Counter[str] = Counter()
@@ -76,7 +76,7 @@ class ConsumeJob:
         self.dead_letters = DeadLetters(self.transport, self.topic, self.app.name)
         self._consistent = True  # false while a batch is half applied: no checkpoint then
         self._closing = False
-        self._lost: set[int] = set()  # partitions lost in an outage, still in the view
+        self._lost: set[int] = set()  # lost in an outage, still in the combined counts
         resume = {} if self.transport.rebalances else self.state.restore()
         self._consumer = self.transport.consumer(
             self.topic, group=group, start=self.start, start_positions=resume or None,
@@ -98,7 +98,7 @@ class ConsumeJob:
         return resume
 
     def lost(self, partitions: list[int]) -> None:
-        """The broker was out of reach: saved, and kept in the view (the counts stay) until
+        """The broker was out of reach: saved, and kept in the combined counts until
         the next assignment says which ones come back."""
         self._checkpoint(partitions)
         self._lost.update(partitions)
@@ -266,7 +266,8 @@ class ConsumeJob:
 
     def summary(self, transport_name: str) -> dict[str, Any]:
         with self.lock:
-            out = {"app": self.app.name, "transport": transport_name, "topic": self.topic}
+            out: dict[str, Any] = {"app": self.app.name, "transport": transport_name,
+                                   "topic": self.topic}
             out.update(self.app.summary(self.pipeline))
             out["rejected_reasons"] = dict(self.rejections)
             out["dead_letters"] = self.dead_letters.count

@@ -3,7 +3,7 @@
 Each partition's pipeline reflects exactly the messages before its position. Checkpoints save
 both in one transaction; a partition that arrives (start, or a rebalance handing it over)
 loads its pipeline and position from the last checkpoint, a partition that leaves saves them
-first. ``view`` is the sum of the partitions: the pipeline the charts and the summary read.
+first. ``combined`` is the sum of the partitions: the pipeline the charts and the summary read.
 
 A checkpoint that cannot be used (damaged bytes, a state of the wrong shape, none in a file
 made after a damaged one was set aside) is never used nor silently replaced: one log line, and
@@ -28,7 +28,7 @@ class Partitions:
     def __init__(self, make: Callable[[], Pipeline], store: CheckpointStore | None,
                  key: StateKey) -> None:
         self.make, self.store, self.key = make, store, key
-        self.view = make()
+        self.combined = make()
         self.parts: dict[int, Pipeline] = {}
         self.positions: dict[int, int] = {}  # partition -> next position, for those held
         self._saved: dict[int, int] = {}  # partition -> the position last checkpointed
@@ -99,7 +99,7 @@ class Partitions:
         pipeline = self.make()
         try:
             pipeline.load_state(state)
-            probe = self.make()  # what the view and the next checkpoint will do with it
+            probe = self.make()  # what combining and the next checkpoint will do with it
             probe.combine([pipeline])
             probe.result()
             state_codec.encode(pipeline.state())
@@ -172,12 +172,12 @@ class Partitions:
         return {p: self._saved[p] for p in wanted if p in self._saved}
 
     def combine(self) -> None:
-        """Make ``view`` the sum of the partitions (call with the view's lock held)."""
-        totals = self.view["totals"]
+        """Make ``combined`` the sum of the partitions (call with its lock held)."""
+        totals = self.combined["totals"]
         if self._jump:
             totals.rebase(self._jump)
             self._jump = 0
-        self.view.combine([self.parts[p] for p in sorted(self.parts)])
+        self.combined.combine([self.parts[p] for p in sorted(self.parts)])
 
 
 def _same(source: dict | None) -> dict | None:

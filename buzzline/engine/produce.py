@@ -1,14 +1,14 @@
-"""A producer job: messages from an app's source, encoded and sent at the app's interval."""
+"""A producer job: messages from a stream's source, encoded and sent at its interval."""
 
 import logging
 import random
 import threading
 from dataclasses import dataclass, field
 
-from buzzline.apps.base import App
 from buzzline.checkpoints import forget_topic
 from buzzline.clock import Clock, SystemClock
 from buzzline.settings import Settings
+from buzzline.streams.base import Stream
 from buzzline.transports.base import Transport
 from buzzline.transports.tee import TeeProducer
 
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ProduceJob:
-    app: App
+    app: Stream  # (a built-in app is a Stream too)
     settings: Settings
     transport: Transport
     topic: str
@@ -36,7 +36,7 @@ class ProduceJob:
     def run(self) -> int:
         """Send until the source ends, ``count`` is reached or ``stop`` is set; flush at the end."""
         try:
-            source = self.app.source(self.settings, self.rng, self.clock, self.count)
+            source = self.app.records(self.rng, self.clock, self.count, self.settings)
             where = " and ".join(t.describe() for t in [self.transport, *self.also])
             log.info("producing %s messages to %s '%s' every %ss", self.app.name, where,
                      self.topic, self.interval)

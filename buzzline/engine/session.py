@@ -60,14 +60,17 @@ class Session:
         self.stop = threading.Event()
         # one gate for the consumers in this process: closed while a frame draws
         self.gate = Gate()
-        for job in self.producers:
-            job.stop = self.stop
-        for job in self.consumers:
-            job.stop, job.gate = self.stop, self.gate
+        for producer in self.producers:
+            producer.stop = self.stop
+        for consumer in self.consumers:
+            consumer.stop, consumer.gate = self.stop, self.gate
         self.view: LiveView | None = None
         self.charts: dict[int, list] = {}  # consumer index -> its charts
         self.mode = "none"
         self._deadline = time.monotonic() + options.duration if options.duration else None
+
+    def _jobs(self) -> list[ProduceJob | ConsumeJob]:
+        return [*self.producers, *self.consumers]
 
     def _producers_done(self) -> bool:
         return all(job.done.is_set() for job in self.producers)
@@ -78,7 +81,7 @@ class Session:
                 job.input_done.set()
         if self._deadline is not None and time.monotonic() >= self._deadline:
             self.stop.set()
-        if any(job.error is not None for job in [*self.producers, *self.consumers]):
+        if any(job.error is not None for job in self._jobs()):
             self.stop.set()
 
     def finished(self) -> bool:
@@ -101,20 +104,25 @@ class Session:
             return None
         from buzzline.charts.display import resolve_display
         from buzzline.charts.figure import make_figure
+        from buzzline.charts.kinds import charts_of
         from buzzline.charts.view import ChartGroup, LiveView
         from buzzline.charts.writers import WRITERS
 
+        # every chart is drawn from its feed, through its kind (as the dashboard draws it)
+        feeds = [job.app.feeds(job.pipeline, job.settings) for job in self.consumers]
+        panels = sum(map(len, feeds))
+        if not panels:
+            return None
         self.mode, backend = resolve_display(opts.display, opts.output_dir)
-        panels = sum(job.app.panels for job in self.consumers)
         fig, axes = make_figure(panels, opts.title, backend, opts.fast_draw)
         groups, at = [], 0
-        for index, job in enumerate(self.consumers):
-            charts = job.app.charts(job.pipeline, axes[at: at + job.app.panels], job.settings)
+        for index, (job, job_feeds) in enumerate(zip(self.consumers, feeds, strict=True)):
+            charts = charts_of(job_feeds, axes[at:])
             self.charts[index] = charts
             if panels == 1:  # one chart: the title asked for is its title
                 charts[0].ax.set_title(opts.title)
             groups.append(ChartGroup(job.lock, charts, self.gate))
-            at += job.app.panels
+            at += len(job_feeds)
         output = opts.output_dir or (None if self.mode == "window" else opts.default_output_dir)
         writer = WRITERS.get(opts.image_format)(output, opts.image_name) if output else None
         return LiveView(fig, groups, opts.fps, self.stop, self.finished, writer,
@@ -159,7 +167,7 @@ class Session:
                     self.view.finish()
                 if publisher is not None:  # the dashboard keeps the final numbers
                     publisher.finish()
-        for job in [*self.producers, *self.consumers]:
+        for job in self._jobs():
             if job.error is not None:
                 raise job.error
         summaries = [job.summary(job.transport.name) for job in self.consumers]

@@ -8,11 +8,20 @@
                                                     "value": rng.gauss(20, 2)}),
         analytic=a.rolling("value", window=50), chart="line", interval=0.05)
 
-then ``buzzline run sensor.py``.
+then ``buzzline run sensor.py``. Several analytics and panels::
+
+    Stream(..., analytics={"mean": a.rolling("value"), "hot": a.threshold("value", above=25)},
+           panels=[Panel("mean", "band"), Panel("hot", "line", title="Too hot")])
+
+A value may come from the settings: ``topic=Setting("buzz_topic")``.
 """
 
+from buzzline.shapes import KIND_SHAPES
 from buzzline.streams import analytics, sources
-from buzzline.streams.base import KIND_SHAPES, Stream, StreamApp, StreamError, message_type
+from buzzline.streams.base import Stream
+from buzzline.streams.configured import Setting
+from buzzline.streams.messages import StreamError, message_type
+from buzzline.streams.panels import Panel
 
-__all__ = ["KIND_SHAPES", "Stream", "StreamApp", "StreamError", "analytics", "message_type",
-           "sources"]
+__all__ = ["KIND_SHAPES", "Panel", "Setting", "Stream", "StreamError", "analytics",
+           "message_type", "sources"]

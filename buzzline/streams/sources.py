@@ -1,6 +1,7 @@
-"""Where a stream's records come from: plain functions of (rng, clock), or files. A source
-yields dicts; ``Stream`` sends each as one JSON message (a record that does not fit the
-stream's fields reaches the consumer and becomes a dead letter, with why)."""
+"""Where a stream's records come from: plain functions of (rng, clock), files, or functions
+that read the settings too (``configured``). A source yields dicts, which ``Stream`` sends
+each as one JSON message (a record that does not fit the stream's fields reaches the consumer
+and becomes a dead letter, with why), or messages of the stream's own message type."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import orjson
 
 from buzzline.clock import Clock
 from buzzline.errors import SourceError
+from buzzline.settings import Settings
 from buzzline.sources.text import file_not_utf8
 
 Record = dict[str, Any]
@@ -23,17 +25,31 @@ Record = dict[str, Any]
 
 @dataclass(frozen=True)
 class Source:
-    """``records(rng, clock)`` yields the stream's dicts; ``finite``: it ends by itself."""
+    """``records(rng, clock)`` yields the stream's dicts (``records(settings, rng, clock)``
+    when ``reads_settings``); ``finite``: it ends by itself."""
 
-    records: Callable[[random.Random, Clock], Iterable[Record]]
+    records: Callable[..., Iterable[Any]]
     finite: bool = False
     describe: str = "generated"
+    reads_settings: bool = False
 
-    def __call__(self, rng: random.Random, clock: Clock, count: int | None) -> Iterator[Record]:
+    def __call__(self, rng: random.Random, clock: Clock, count: int | None,
+                 settings: Settings | None = None) -> Iterator[Any]:
+        if self.reads_settings:
+            if settings is None:
+                raise SourceError(f"the {self.describe} source reads the settings")
+            return islice(iter(self.records(settings, rng, clock)), count)
         return islice(iter(self.records(rng, clock)), count)
 
 
-def generate(make: Callable[[random.Random, Clock], Record]) -> Source:
+def configured(make: Callable[[Settings, random.Random, Clock], Iterable[Any]], *,
+               finite: bool = False, describe: str = "configured") -> Source:
+    """Records (or messages) from ``make(settings, rng, clock)``: a source that reads the
+    settings, e.g. its input file."""
+    return Source(make, finite, describe, reads_settings=True)
+
+
+def generate(make: Callable[[random.Random, Clock], Any]) -> Source:
     """Endless records: ``make(rng, clock)`` returns the next one."""
 
     def records(rng: random.Random, clock: Clock) -> Iterator[Record]:
@@ -43,7 +59,7 @@ def generate(make: Callable[[random.Random, Clock], Record]) -> Source:
     return Source(records)
 
 
-def iterate(make: Callable[[random.Random, Clock], Iterable[Record]], *,
+def iterate(make: Callable[[random.Random, Clock], Iterable[Any]], *,
             finite: bool = False) -> Source:
     """Records from an iterable ``make(rng, clock)`` returns (e.g. a generator function)."""
     return Source(make, finite)
