@@ -21,7 +21,7 @@ from typing import Any
 
 import orjson
 
-from buzzline import state_codec
+import buzzline.state_codec as state_codec
 from buzzline.checkpoint_file import SqliteFile
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ cannot be saved exactly is not saved: one log line, its last checkpoint stays.
 import logging
 from collections.abc import Callable, Iterable
 
-from buzzline import state_codec
+import buzzline.state_codec as state_codec
 from buzzline.analytics import Pipeline
 from buzzline.checkpoints import Checkpoint, CheckpointStore, Damaged, StateKey
 
