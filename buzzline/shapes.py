@@ -8,8 +8,8 @@ panel's data). Charts, streams and the browser dashboard all read this one modul
 * ``"values"``: ``list[float]`` (histogram)
 * ``"band"``: :class:`BandSnapshot` (rolling mean with a min-max band)
 
-A new chart kind adds its name here (``KIND_SHAPES``), its module in ``buzzline.charts`` with
-its factory in ``buzzline.charts.kinds``, and its renderer in the dashboard's page.
+A new chart kind is its module in ``buzzline.charts`` (declaring ``KIND``), one line in
+``KINDS`` below and its renderer in the dashboard's page.
 """
 
 from collections.abc import Callable
@@ -30,11 +30,19 @@ SHAPES: dict[str, str] = {
     BAND: "BandSnapshot(x, mean, low, high, markers, timed): a rolling mean in a band",
 }
 
-# chart kind -> the shape of the data it draws (the registry of kinds' names)
-KIND_SHAPES: dict[str, str] = {
-    "bar": CATEGORIES, "hbar": CATEGORIES, "pie": CATEGORIES, "line": SERIES,
-    "scatter": POINTS, "histogram": VALUES, "band": BAND,
+# The chart kinds: name -> (the shape of the data it draws, the module that draws it and
+# declares its ``KIND``). A new kind is its module, one line here and its dashboard renderer.
+KINDS: dict[str, tuple[str, str]] = {
+    "bar": (CATEGORIES, "buzzline.charts.bar"),
+    "hbar": (CATEGORIES, "buzzline.charts.hbar"),
+    "pie": (CATEGORIES, "buzzline.charts.pie"),
+    "line": (SERIES, "buzzline.charts.line"),
+    "scatter": (POINTS, "buzzline.charts.scatter"),
+    "histogram": (VALUES, "buzzline.charts.histogram"),
+    "band": (BAND, "buzzline.charts.band"),
 }
+# chart kind -> the shape of the data it draws
+KIND_SHAPES: dict[str, str] = {name: shape for name, (shape, _) in KINDS.items()}
 
 
 def kinds_of(shapes: tuple[str, ...] | list[str]) -> list[str]:

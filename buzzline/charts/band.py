@@ -2,7 +2,8 @@
 with alert markers. The band is one PolyCollection whose vertices are replaced each frame
 (what ``fill_between`` would draw, without making a new artist per frame)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -10,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 
 from buzzline.charts.base import SAME
+from buzzline.charts.kind import LABELS, LINE_DEFAULT, ChartKind, to_count
 from buzzline.charts.line import MAX_LABELS, LineChart
 from buzzline.shapes import BandSnapshot
 
@@ -77,3 +79,17 @@ class BandChart(LineChart):
 
     def artists(self) -> list[Artist]:
         return [self.band, *super().artists()]
+
+
+def _make(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+          **options: Any) -> BandChart:
+    return BandChart(ax, data, title=title, color=colors[0],
+                     alert_color=colors[1] if len(colors) > 1 else "red", **options)
+
+
+KIND = ChartKind(
+    "band", "Rolling mean in a shaded band (min-max or mean±std) with alert markers",
+    {"window": "show only the last N points and scroll (0: all)",
+     "band_label": "legend text of the band [min-max]", "ylabel": LABELS["ylabel"]},
+    {"window": to_count}, "line and band, then alerts (default red)", LINE_DEFAULT,
+    factory=_make)

@@ -1,6 +1,7 @@
 """Bar chart of counts per key (messages per author, per category), top-k optional."""
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -16,6 +17,7 @@ from buzzline.charts.base import (
     whole,
 )
 from buzzline.charts.glyphs import glyph_text
+from buzzline.charts.kind import LABELS, ChartKind, to_count
 
 CROWDED = 10  # bars (or 60 characters of names) past which the names slant
 
@@ -99,3 +101,15 @@ class BarChart(KeyedBars):
 
     def artists(self) -> list[Artist]:
         return [*super().artists(), self._total]
+
+
+def _make(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+          **options: Any) -> BarChart:
+    return BarChart(ax, data, title=title, colors=colors, **options)
+
+
+KIND = ChartKind(
+    "bar", "Vertical bars, one per category",
+    {"top_k": "show only the K largest, ranked (0: all, in name order)",
+     "unit": "what the values count, shown with the total (e.g. messages)", **LABELS},
+    {"top_k": to_count}, factory=_make)

@@ -1,6 +1,7 @@
 """Horizontal bar chart of a value per category: long names stay readable, ranks read top-down."""
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -9,6 +10,7 @@ from matplotlib.text import Text
 from buzzline.charts.bars import KeyedBars
 from buzzline.charts.base import DEFAULT_COLORS, compact, count_formatter, number, whole
 from buzzline.charts.glyphs import glyph_text
+from buzzline.charts.kind import LABELS, ChartKind, to_count
 
 
 class HBarChart(KeyedBars):
@@ -63,3 +65,13 @@ class HBarChart(KeyedBars):
         """Bar widths by key, top to bottom, read back from the rectangles."""
         return {k: whole(r.get_width()) for k, r in zip(self.keys, self.bars or (), strict=True)}
 
+
+def _make(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+          **options: Any) -> HBarChart:
+    return HBarChart(ax, data, title=title, colors=colors, **options)
+
+
+KIND = ChartKind(
+    "hbar", "Horizontal bars, one per category (long names stay readable)",
+    {"top_k": "show only the K largest, largest on top (0: all, in name order)", **LABELS},
+    {"top_k": to_count}, factory=_make)

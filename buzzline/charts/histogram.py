@@ -6,6 +6,7 @@ same rectangles are moved and resized."""
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -25,6 +26,8 @@ from buzzline.charts.base import (
     value_limit,
 )
 from buzzline.charts.glyphs import glyph_text
+from buzzline.charts.kind import LABELS, ChartKind
+from buzzline.errors import SettingsError
 
 
 class HistogramChart(Chart):
@@ -160,3 +163,22 @@ class HistogramChart(Chart):
 
     def artists(self) -> list[Artist]:
         return [*self.rects, self._status]
+
+
+def _make(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+          **options: Any) -> Chart:
+    if ("low" in options) != ("high" in options):
+        raise SettingsError("histogram: give both low and high for fixed bins, or neither")
+    try:
+        return HistogramChart(ax, data, title=title, colors=colors, **options)
+    except ValueError as exc:
+        raise SettingsError(f"histogram: {exc}") from None
+
+
+KIND = ChartKind(
+    "histogram", "Counts of values in bins (fixed with low and high, else growing)",
+    {"bins": "number of bins [20] (growing bins merge past twice that)",
+     "low": "left edge of fixed bins (with high)", "high": "right edge of fixed bins (with low)",
+     **LABELS},
+    {"bins": int, "low": float, "high": float}, "the first colour, for every bar",
+    factory=_make)

@@ -2,7 +2,8 @@
 stalls), bounded in size."""
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib import dates as mdates
@@ -26,6 +27,7 @@ from buzzline.charts.base import (
     fit_range,
 )
 from buzzline.charts.glyphs import clip_like, glyph_text
+from buzzline.charts.kind import LABELS, LINE_COLORS, LINE_DEFAULT, ChartKind, to_count
 from buzzline.shapes import LineSnapshot
 
 MAX_LABELS = 12
@@ -227,3 +229,17 @@ class LineChart(Chart):
 
     def artists(self) -> list[Artist]:
         return [*self.spans, self.line, self.points, *self.labels, self._status]
+
+
+def _make(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+          **options: Any) -> Chart:
+    return LineChart(ax, data, title=title, color=colors[0],
+                     alert_color=colors[1] if len(colors) > 1 else "red", **options)
+
+
+KIND = ChartKind(
+    "line", "A line over time with alert markers and shaded alert spans",
+    {"window": "show only the last N points and scroll (0: all)",
+     "ylabel": LABELS["ylabel"], "label": "legend text of the line [Value]",
+     "alert_label": "legend text of the alert markers [Alert]"},
+    {"window": to_count}, LINE_COLORS, LINE_DEFAULT, factory=_make)

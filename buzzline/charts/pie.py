@@ -6,6 +6,7 @@ categories changes (a new layout, for the legend)."""
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
@@ -15,6 +16,7 @@ from matplotlib.text import Text
 from buzzline.analytics.ranking import leading
 from buzzline.charts.base import DEFAULT_COLORS, LAYOUT, SAME, Chart, drawable_label
 from buzzline.charts.glyphs import glyph_text
+from buzzline.charts.kind import KEYED, ChartKind, to_bool, to_count
 from buzzline.charts.palette import ChartColors
 
 
@@ -119,3 +121,15 @@ class PieChart(Chart):
 
     def artists(self) -> list[Artist]:
         return [*self.wedges, *self.labels, self._center]
+
+
+def _make(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+          **options: Any) -> Chart:
+    return PieChart(ax, data, title=title, colors=colors, **options)
+
+
+KIND = ChartKind(
+    "pie", "Pie (or donut) of each category's share",
+    {"top_k": "show the K largest and the rest as 'other' (0: all)",
+     "donut": "draw a ring with the total in the middle (true/false)"},
+    {"top_k": to_count, "donut": to_bool}, KEYED + " ('others' is grey)", factory=_make)

@@ -2,6 +2,7 @@
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 from matplotlib.artist import Artist
@@ -19,6 +20,7 @@ from buzzline.charts.base import (
     fit_range,
 )
 from buzzline.charts.glyphs import glyph_text
+from buzzline.charts.kind import LABELS, ChartKind, to_count
 
 
 class ScatterChart(Chart):
@@ -86,3 +88,16 @@ class ScatterChart(Chart):
 
     def artists(self) -> list[Artist]:
         return [self.points, self._status]
+
+
+def _make(ax: Axes, data: Callable[[], Any], *, title: str, colors: Sequence[str],
+          **options: Any) -> Chart:
+    return ScatterChart(ax, data, title=title, colors=colors, **options)
+
+
+KIND = ChartKind(
+    "scatter", "Points at (x, y)",
+    {"max_points": "show only the last N points (0: all)",
+     "size": "marker area in points^2 [16]", **LABELS},
+    {"max_points": to_count, "size": float}, "the first colour, for every point",
+    factory=_make)
