@@ -16,7 +16,7 @@ from buzzline.checkpoints import FILE_NAME, Checkpoint, CheckpointStore, StateKe
 from buzzline.clock import ManualClock
 from buzzline.engine.consume import ConsumeJob
 from buzzline.engine.produce import ProduceJob
-from buzzline.engine.session import Session, ViewOptions
+from buzzline.engine.session import Session, SessionOptions
 from buzzline.messages import Buzz, SmokerReading
 from buzzline.registry import Registry
 from buzzline.settings import load_settings
@@ -50,7 +50,7 @@ def test_a_stream_with_two_analytics_and_two_panels_runs_through_a_file(tmp_path
     topic = TWO_PANELS.topic(settings)
     consumer = ConsumeJob(TWO_PANELS, settings, transport, topic, start="end")
     producer = ProduceJob(TWO_PANELS, settings, transport, topic, 0.0, count=70)
-    (summary,) = Session([producer], [consumer], ViewOptions(
+    (summary,) = Session([producer], [consumer], SessionOptions(
         title=TWO_PANELS.title, image_name="two", output_dir=tmp_path / "out",
         display="headless", live_dir=settings.data_dir / "live")).run()
     assert summary["messages"] == 70 and summary["rejected"] == 0
