@@ -43,7 +43,7 @@ def test_a_new_kind_is_its_module_and_one_line(dots):
     ax = Figure().add_subplot()
     chart = kind.make(ax, lambda: {"a": 3.0, "b": 1.0}, title="t", top_k="1")
     chart.update(chart.snapshot())
-    assert chart.drawn() == {"a": 3}
+    assert chart.drawn() == {"a": 3, "others": 1}  # the top 1, the rest as "others"
     # a stream may ask for it by name, and a feed of it draws through the registry
     stream = Stream("tally", fields={"k": str},
                     source=sources.generate(lambda rng, clock: {"k": "x"}),

@@ -383,11 +383,11 @@ def test_fast_draw_is_a_setting_from_the_environment_or_env_file(tmp_path):
 def test_the_session_draws_as_its_view_options_say(fast, tmp_path):
     from types import SimpleNamespace
 
-    from buzzline.charts.bar import BarChart
     from buzzline.engine.session import Session, SessionOptions
+    from buzzline.shapes import Feed
 
-    app = SimpleNamespace(panels=1, name="stub", charts=lambda pipeline, axes, settings: [
-        BarChart(axes[0], lambda: {"a": 1})])
+    app = SimpleNamespace(name="stub", feeds=lambda pipeline, settings: [
+        Feed("t", "bar", lambda: {"a": 1.0})])
     job = SimpleNamespace(app=app, pipeline=None, settings=None, lock=nullcontext())
     options = SessionOptions("t", "t", output_dir=tmp_path, display="headless", fast_draw=fast)
     view = Session([], [job], options)._make_view()  # type: ignore[list-item]
