@@ -11,7 +11,6 @@ import logging
 import sqlite3
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ from buzzline.clock import Clock, SystemClock
 from buzzline.deadletter import DeadLetters
 from buzzline.engine.gate import Gate
 from buzzline.engine.partitions import Partitions
+from buzzline.engine.rejections import Rejections
 from buzzline.errors import WriteFailed
 from buzzline.messages import Rejected, decode_batch
 from buzzline.settings import Settings
@@ -27,7 +27,6 @@ from buzzline.streams.base import Stream
 from buzzline.transports.base import Batch, StartAt, Transport
 
 log = logging.getLogger(__name__)
-LOGGED_REJECTIONS = 20
 # after the producers finished: how long without a message before giving up on "caught up"
 DRAIN_SECONDS = 15.0
 BATCH_MESSAGES = 5_000
@@ -71,9 +70,9 @@ class ConsumeJob:
         self.pipeline = self.state.combined
         self.totals = self.pipeline["totals"]
         self.read = 0  # messages read in this run (a restored state counts earlier ones too)
-        self.rejections: Counter[str] = Counter()
         self.lag: dict[int, int] | None = None
         self.dead_letters = DeadLetters(self.transport, self.topic, self.app.name)
+        self.rejections = Rejections(self.app.name, self.dead_letters)
         self._consistent = True  # false while a batch is half applied: no checkpoint then
         self._closing = False
         self._lost: set[int] = set()  # lost in an outage, still in the combined counts
@@ -203,7 +202,7 @@ class ConsumeJob:
         all_bad = [(-1 - k, Rejected(f"too large: {size:,} bytes", head))
                    for k, (head, size) in enumerate(batch.oversized)]
         if all_bad:
-            self._set_aside(all_bad, batch, before)
+            self.rejections.set_aside(all_bad, batch, before)
             self.state.part(0)["totals"].add(0, len(all_bad))
         for partition, lo, hi in _runs(batch):
             part = self.state.part(partition)
@@ -215,7 +214,7 @@ class ConsumeJob:
                                          max_bytes)
                 if bad:
                     bad = [(start + index, rejected) for index, rejected in bad]
-                    self._set_aside(bad, batch, before)
+                    self.rejections.set_aside(bad, batch, before)
                     part["totals"].add(0, len(bad))
                     all_bad += bad
                 events += part.update(good)
@@ -225,26 +224,6 @@ class ConsumeJob:
         with self.lock:
             self.state.combine()
         self._report(events, all_bad)
-
-    def _set_aside(self, bad: list, batch: Batch, before: dict[int, int]) -> None:
-        """Rejected messages go to the dead-letter sink before the batch is committed."""
-        for index, rejected in bad:
-            held = None  # the full size of a message known by its first bytes only
-            if index < 0:  # a line the file transport could not hold (Batch.oversized)
-                position = {"partition": 0, "after": before.get(0, 0), "line": None}
-                held = batch.oversized[-1 - index][1]
-            elif batch.locate is not None:
-                partition, offset = batch.locate(index)
-                position = {"partition": partition, "offset": offset}
-            else:  # a file: the index-th (non-blank) line after byte offset "after"
-                after = before.get(0)
-                if after is None:  # the first batch: it began where its lines began
-                    after = max(0, batch.positions.get(0, 0) - sum(map(len, batch.values))
-                                - len(batch.values))
-                position = {"partition": 0, "after": after, "line": index}
-            self.dead_letters.add(rejected, position, held)
-        if bad:
-            self.dead_letters.flush()
 
     def run_quietly(self) -> None:
         try:
@@ -256,20 +235,14 @@ class ConsumeJob:
         for event in events:
             if log.isEnabledFor(event.level):
                 log.log(event.level, "%s: %s", self.app.name, event.describe())
-        for _, rejected in bad:
-            self.rejections[rejected.reason.split(":")[0]] += 1
-            n = self.rejections.total()
-            if n <= LOGGED_REJECTIONS or n % 1000 == 0:
-                preview = rejected.raw[:80].decode("utf-8", "replace")
-                log.warning("%s: rejected message (%s): %s", self.app.name, rejected.reason,
-                            preview)
+        self.rejections.report(bad)
 
     def summary(self, transport_name: str) -> dict[str, Any]:
         with self.lock:
             out: dict[str, Any] = {"app": self.app.name, "transport": transport_name,
                                    "topic": self.topic}
             out.update(self.app.summary(self.pipeline))
-            out["rejected_reasons"] = dict(self.rejections)
+            out["rejected_reasons"] = dict(self.rejections.reasons)
             out["dead_letters"] = self.dead_letters.count
             out["positions"] = {str(k): v for k, v in sorted(self.state.positions.items())}
             if self.lag is not None:
