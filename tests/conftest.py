@@ -13,6 +13,17 @@ import pytest
 pytest_plugins = ["tests.kafka_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
+# a stream file: sensors A, B, C in turn (each third message), counted per sensor
+SENSOR = '''
+from buzzline.streams import Stream, sources, analytics as a
+
+def reading(rng, clock):
+    reading.n = getattr(reading, "n", -1) + 1
+    return {"sensor": "ABC"[reading.n % 3], "value": rng.gauss(20, 2)}
+
+stream = Stream(name="sensor", fields={"sensor": str, "value": float},
+                source=sources.generate(reading), analytic=a.counts("sensor"), chart="bar")
+'''
 SEED = ROOT.parent / "shared" / "seed-data"
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

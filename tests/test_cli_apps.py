@@ -6,18 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from buzzline.cli import cli
-from tests.conftest import run_buzzline
-
-SENSOR = '''
-from buzzline.streams import Stream, sources, analytics as a
-
-def reading(rng, clock):
-    reading.n = getattr(reading, "n", -1) + 1
-    return {"sensor": "ABC"[reading.n % 3], "value": rng.gauss(20, 2)}
-
-stream = Stream(name="sensor", fields={"sensor": str, "value": float},
-                source=sources.generate(reading), analytic=a.counts("sensor"), chart="bar")
-'''
+from tests.conftest import SENSOR, run_buzzline
 
 
 def invoke(*args: str):

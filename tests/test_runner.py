@@ -17,18 +17,8 @@ from buzzline.runner import ConsumeOptions, ProduceOptions, prepare, resolve_app
 from buzzline.settings import Settings
 from buzzline.stream_file import StreamFileError, load_stream
 from buzzline.transports.memory import MemoryTransport
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SENSOR
 
-SENSOR = '''
-from buzzline.streams import Stream, sources, analytics as a
-
-def reading(rng, clock):
-    reading.n = getattr(reading, "n", -1) + 1
-    return {"sensor": "ABC"[reading.n % 3], "value": rng.gauss(20, 2)}
-
-stream = Stream(name="sensor", fields={"sensor": str, "value": float},
-                source=sources.generate(reading), analytic=a.counts("sensor"), chart="bar")
-'''
 FAST = ProduceOptions(count=60, interval=0, seed=1)
 
 
