@@ -77,7 +77,7 @@ def start(ctx: click.Context, port: int | None, data_dir: Path | None, brokers: 
 
 def _start_cluster(settings: Settings, cluster: "ClusterConfig | None", data_dir: Path | None,
                    brokers: int | None, port: int | None, timeout: float) -> None:
-    from buzzline.kafka.cluster import ClusterConfig, start_cluster
+    from buzzline.kafka.cluster import ClusterConfig, check_folder, start_cluster
 
     folder = data_folder(settings, data_dir)
     if cluster is None:
@@ -90,6 +90,7 @@ def _start_cluster(settings: Settings, cluster: "ClusterConfig | None", data_dir
         raise SettingsError(f"the cluster in {folder} uses ports {cluster.ports[0]}-"
                             f"{cluster.ports[-1]}: start it without --port, or choose another "
                             "--data-dir")
+    check_folder(cluster)  # before the install, which may download
     infos = start_cluster(install_kafka(settings), cluster, timeout=timeout)
     for info in infos:
         how = "already running" if info.already_running else \

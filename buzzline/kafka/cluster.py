@@ -103,12 +103,17 @@ def holds_single_broker(data_dir: Path) -> bool:
         (data_dir / "broker.pid").exists()
 
 
-def start_cluster(installation: Installation, cluster: ClusterConfig,
-                  timeout: float = 120.0) -> list[BrokerInfo]:
-    """Start every node that is not running, then wait until all answer."""
+def check_folder(cluster: ClusterConfig) -> None:
+    """A cluster never shares its folder with a single broker's data."""
     if holds_single_broker(cluster.data_dir):
         raise BuzzlineError(f"{cluster.data_dir} holds a single broker's data: choose another "
                             "folder for a cluster (--data-dir)")
+
+
+def start_cluster(installation: Installation, cluster: ClusterConfig,
+                  timeout: float = 120.0) -> list[BrokerInfo]:
+    """Start every node that is not running, then wait until all answer."""
+    check_folder(cluster)
     write_cluster(cluster)
     return start_nodes(installation, cluster.nodes(), timeout, cluster.cluster_id)
 
