@@ -64,9 +64,12 @@ def cluster_report(config: dict, timeout: float = 10.0,
     metadata = admin.list_topics(timeout=timeout)
     probe = Consumer({**config, "group.id": "buzzline-status", "enable.auto.commit": False})
     topics = []
+    silent: set[int] = set()  # leaders that did not answer (killed, not yet replaced)
     try:
         for name in sorted(metadata.topics):
-            topics.append(_topic(probe, name, metadata.topics[name].partitions, timeout))
+            count = not name.startswith("__")  # internal topics: their layout only
+            topics.append(_topic(probe, name, metadata.topics[name].partitions, timeout,
+                                 silent if count else None))
     finally:
         probe.close()
     users = [t for t in topics if not t.name.startswith("__")]
@@ -76,17 +79,20 @@ def cluster_report(config: dict, timeout: float = 10.0,
                          _brokers(local, seen), [t for t in topics if t.name.startswith("__")])
 
 
-def _topic(probe: Consumer, name: str, partitions: dict, timeout: float) -> TopicReport:
+def _topic(probe: Consumer, name: str, partitions: dict, timeout: float,
+           silent: set[int] | None) -> TopicReport:
+    """A topic's layout, and its messages unless ``silent`` is None (then 0)."""
     ends, held, layout = {}, 0, []
     for number in sorted(partitions):
         info = partitions[number]
         layout.append(PartitionReport(number, info.leader, list(info.replicas), list(info.isrs)))
-        if info.leader < 0:
+        if silent is None or info.leader < 0 or info.leader in silent:
             continue  # offline: no broker can tell its watermarks
         try:
             low, high = probe.get_watermark_offsets(TopicPartition(name, number),
                                                     timeout=timeout)
-        except KafkaException:  # its leader just went away
+        except KafkaException:  # its leader just went away: skip its other partitions
+            silent.add(info.leader)
             continue
         ends[number] = high
         held += high - low

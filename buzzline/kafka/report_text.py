@@ -54,8 +54,9 @@ def format_report(report: ClusterReport, version: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _topic_json(topic: TopicReport) -> dict[str, Any]:
-    return {"name": topic.name, "partitions": topic.partitions, "messages": topic.messages,
+def _topic_json(topic: TopicReport, internal: bool = False) -> dict[str, Any]:
+    counts = {} if internal else {"messages": topic.messages}
+    return {"name": topic.name, "partitions": topic.partitions, **counts,
             "replication_factor": topic.replication, "min_insync_replicas": topic.min_insync,
             "layout": [{"partition": p.partition, "leader": p.leader if p.leader >= 0 else None,
                         "replicas": p.replicas, "isr": p.isr} for p in topic.layout]}
@@ -68,6 +69,6 @@ def report_json(report: ClusterReport, version: str | None = None) -> dict[str, 
         "brokers": [{"id": b.node_id, "address": b.address, "pid": b.pid,
                      "running": b.running} for b in report.brokers],
         "topics": [_topic_json(t) for t in report.topics],
-        "internal_topics": [_topic_json(t) for t in report.internal],
+        "internal_topics": [_topic_json(t, internal=True) for t in report.internal],
         "groups": [{"group": g.group, "state": g.state, "lag": g.lag} for g in report.groups],
     }
