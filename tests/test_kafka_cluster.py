@@ -151,9 +151,15 @@ def status_of(data_dir: Path, workdir: Path, *extra: str) -> subprocess.Complete
     return done
 
 
+def quiet(bootstrap: str) -> dict:
+    """A client's settings without librdkafka's "connection refused" lines (a broker is
+    down on purpose)."""
+    return {"bootstrap.servers": bootstrap, "log_level": 0}
+
+
 def layout(bootstrap: str, topic: str) -> dict[int, tuple[int, list[int]]]:
     """partition -> (leader, in-sync replicas), from the metadata ({} when it did not come)."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(quiet(bootstrap))
     try:
         info = admin.list_topics(topic=topic, timeout=10).topics[topic]
     except KafkaException:  # no broker answered in time (one was just killed)
@@ -266,7 +272,7 @@ def test_a_stopped_broker_leaves_the_isr_and_start_brings_it_back(kafka_cluster,
 
 def committed(bootstrap: str, group: str, topic: str) -> int:
     """The offsets ``group`` committed on ``topic``, summed over its partitions."""
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin = AdminClient(quiet(bootstrap))
     request = [ConsumerGroupTopicPartitions(group)]
     try:
         found = admin.list_consumer_group_offsets(request)[group].result(timeout=10)
