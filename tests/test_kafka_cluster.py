@@ -72,28 +72,33 @@ def test_each_node_is_a_voter_and_topics_get_three_replicas(tmp_path):
 
 
 def test_the_report_as_text_and_json_says_the_same():
-    layout = [PartitionReport(0, 1, [1, 2, 3], [1, 3]), PartitionReport(1, -1, [2, 3, 1], [])]
+    layout = [PartitionReport(0, 1, [1, 2, 3], [1, 3]), PartitionReport(1, -1, [2, 3, 1], []),
+              PartitionReport(2, 2, [2, 3, 1], [2, 3, 1])]
     report = ClusterReport(
-        "localhost:1,localhost:2", [TopicReport("t", 2, 42, {0: 42}, layout, 2)], [],
-        [BrokerReport(1, "localhost:1", 11, True), BrokerReport(2, "localhost:2", None, False)],
+        "localhost:1,localhost:2", [TopicReport("t", 2, 42, {0: 42}, layout, 2, unread=1)],
+        [], [BrokerReport(1, "localhost:1", 11, True),
+             BrokerReport(2, "localhost:2", None, False), BrokerReport(3, "h:3", 33, True)],
         [TopicReport("__consumer_offsets", 1, 0, {}, [PartitionReport(0, 1, [1, 3], [1, 3])])])
     text = format_report(report, "4.1.1").splitlines()
     for line in ("Kafka at localhost:1,localhost:2 (Apache Kafka 4.1.1)", "brokers:",
                  "  1  localhost:1  running  (pid 11)", "  2  localhost:2  stopped  (no pid)",
-                 "  t  2 partitions  42 messages",
+                 "  t  2 partitions  42 messages (1 partition not counted: no leader "
+                 "answers)",
                  "    replication factor 3, min.insync.replicas 2",
                  "    partition 0  leader 1  replicas 1,2,3  in sync 1,3  (1 out of sync)",
                  "    partition 1  leader none (offline)  replicas 2,3,1  in sync none  "
                  "(3 out of sync)",
-                 "internal topics:", "  __consumer_offsets  1 partitions  2 replicas  1 of 1 "
+                 "    partition 2  leader 2 (stopped, not replaced yet)  replicas 2,3,1  "
+                 "in sync 2,3,1",
+                 "internal topics:", "  __consumer_offsets  1 partition  2 replicas  1 of 1 "
                  "fully in sync"):
         assert line in text, (line, text)
     data = report_json(report, "4.1.1")
     assert data["brokers"][1] == {"id": 2, "address": "localhost:2", "pid": None,
                                   "running": False}
     topic = data["topics"][0]
-    assert (topic["replication_factor"], topic["min_insync_replicas"], topic["messages"]) == \
-        (3, 2, 42)
+    assert (topic["replication_factor"], topic["min_insync_replicas"], topic["messages"],
+            topic["uncounted_partitions"]) == (3, 2, 42, 1)
     assert topic["layout"][0] == {"partition": 0, "leader": 1, "replicas": [1, 2, 3],
                                   "isr": [1, 3]}
     assert topic["layout"][1]["leader"] is None

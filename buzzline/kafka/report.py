@@ -26,6 +26,7 @@ class TopicReport:
     ends: dict[int, int] = field(default_factory=dict)  # partition -> high watermark
     layout: list[PartitionReport] = field(default_factory=list)
     min_insync: int | None = None  # the topic's min.insync.replicas (None: not read)
+    unread: int = 0  # partitions whose messages no broker could count (leader down)
 
     @property
     def replication(self) -> int:
@@ -86,9 +87,11 @@ def _topic(probe: Consumer, name: str, partitions: dict, timeout: float,
     for number in sorted(partitions):
         info = partitions[number]
         layout.append(PartitionReport(number, info.leader, list(info.replicas), list(info.isrs)))
-        if silent is None or info.leader < 0 or info.leader in silent:
-            continue  # offline: no broker can tell its watermarks
+        if silent is None:
+            continue
         try:
+            if info.leader < 0 or info.leader in silent:
+                raise KafkaException("offline: no broker can tell its watermarks")
             low, high = probe.get_watermark_offsets(TopicPartition(name, number),
                                                     timeout=timeout)
         except KafkaException:  # its leader just went away: skip its other partitions
@@ -96,7 +99,8 @@ def _topic(probe: Consumer, name: str, partitions: dict, timeout: float,
             continue
         ends[number] = high
         held += high - low
-    return TopicReport(name, len(partitions), held, ends, layout)
+    unread = 0 if silent is None else len(partitions) - len(ends)
+    return TopicReport(name, len(partitions), held, ends, layout, unread=unread)
 
 
 def _read_min_insync(admin: AdminClient, topics: list[TopicReport], timeout: float) -> None:
