@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from buzzline.cli import kafka as cli_kafka
+from buzzline.cli import kafka_setup as cli_kafka
 from buzzline.errors import BuzzlineError, SettingsError, TransportUnavailable
 from buzzline.kafka import scram, storage
 from buzzline.kafka.broker import start, stop
@@ -209,17 +209,17 @@ def test_kafka_start_takes_its_security_from_the_settings(monkeypatch):
     monkeypatch.setattr(cli_kafka.sys, "stdin", io.StringIO())  # not a terminal: no prompt
     client = settings_of(KAFKA_SECURITY_PROTOCOL="SASL_SSL", KAFKA_SASL_MECHANISM="scram-sha-256",
                          KAFKA_SASL_USERNAME=USER, KAFKA_SASL_PASSWORD=PASSWORD)
-    assert cli_kafka._security(client, (), None, None, None) == BrokerSecurity(
+    assert cli_kafka.broker_security(client, (), None, None, None) == BrokerSecurity(
         ("SCRAM-SHA-256",), USER, PASSWORD, ssl=True)
-    chosen = cli_kafka._security(client, ("plain", "scram-sha-512"), "bob", "pw", False)
+    chosen = cli_kafka.broker_security(client, ("plain", "scram-sha-512"), "bob", "pw", False)
     assert chosen == BrokerSecurity(("PLAIN", "SCRAM-SHA-512"), "bob", "pw", ssl=False)
-    assert cli_kafka._security(settings_of(), (), None, None, None) is None
+    assert cli_kafka.broker_security(settings_of(), (), None, None, None) is None
     with pytest.raises(SettingsError, match="need --sasl"):
-        cli_kafka._security(settings_of(), (), None, None, True)
+        cli_kafka.broker_security(settings_of(), (), None, None, True)
     with pytest.raises(SettingsError, match="needs a user name"):
-        cli_kafka._security(settings_of(), ("plain",), None, "pw", None)
+        cli_kafka.broker_security(settings_of(), ("plain",), None, "pw", None)
     with pytest.raises(SettingsError, match="KAFKA_SASL_PASSWORD"):
-        cli_kafka._security(settings_of(), ("plain",), USER, None, None)
+        cli_kafka.broker_security(settings_of(), ("plain",), USER, None, None)
 
 
 def test_client_settings_are_checked(tmp_path):

@@ -1,5 +1,6 @@
-"""A single-node Kafka in KRaft mode (broker and controller in one process, no ZooKeeper): its
-settings, the files it keeps in its data folder and its ``server.properties``."""
+"""A Kafka node in KRaft mode (broker and controller in one process, no ZooKeeper), alone or one
+of a local cluster's voters: its settings, the files it keeps in its data folder and its
+``server.properties``."""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,23 @@ class BrokerConfig:
     heap: str = "512m"
     node_id: int = 1
     security: BrokerSecurity | None = None  # None: a PLAINTEXT listener, no authentication
+    # the controller quorum, (node id, controller port) of every voter on ``host``; empty:
+    # this node alone (a single broker)
+    voters: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def quorum(self) -> tuple[tuple[int, int], ...]:
+        return self.voters or ((self.node_id, self.controller_port),)
+
+    @property
+    def replication(self) -> int:
+        """The replication factor of the topics it creates: one per node, at most 3."""
+        return min(3, len(self.quorum))
+
+    @property
+    def min_insync(self) -> int:
+        """``min.insync.replicas``: 2 of 3 replicas (a write survives one broker down)."""
+        return 2 if self.replication >= 3 else 1
 
     @property
     def address(self) -> str:
@@ -65,10 +83,11 @@ class BrokerConfig:
 
 def server_properties_text(config: BrokerConfig) -> str:
     host, node = config.host, config.node_id
+    replicas, min_isr = config.replication, config.min_insync
     settings = {
         "process.roles": "broker,controller",
         "node.id": node,
-        "controller.quorum.voters": f"{node}@{host}:{config.controller_port}",
+        "controller.quorum.voters": ",".join(f"{n}@{host}:{p}" for n, p in config.quorum),
         "listeners": f"PLAINTEXT://{host}:{config.port},CONTROLLER://{host}:{config.controller_port}",
         "advertised.listeners": f"PLAINTEXT://{host}:{config.port}",
         "controller.listener.names": "CONTROLLER",
@@ -78,14 +97,14 @@ def server_properties_text(config: BrokerConfig) -> str:
         "log.dirs": config.log_dirs.resolve().as_posix(),
         "num.partitions": 1,
         "auto.create.topics.enable": "true",
-        # one broker: every internal topic has a single replica
-        "offsets.topic.replication.factor": 1,
-        "transaction.state.log.replication.factor": 1,
-        "transaction.state.log.min.isr": 1,
-        "share.coordinator.state.topic.replication.factor": 1,
-        "share.coordinator.state.topic.min.isr": 1,
-        "default.replication.factor": 1,
-        "min.insync.replicas": 1,
+        # one broker: every topic has a single replica; a cluster: 3 (2 in sync to write)
+        "offsets.topic.replication.factor": replicas,
+        "transaction.state.log.replication.factor": replicas,
+        "transaction.state.log.min.isr": min_isr,
+        "share.coordinator.state.topic.replication.factor": replicas,
+        "share.coordinator.state.topic.min.isr": min_isr,
+        "default.replication.factor": replicas,
+        "min.insync.replicas": min_isr,
         # a consumer group gets its partitions at once instead of after 3 s
         "group.initial.rebalance.delay.ms": 0,
     }

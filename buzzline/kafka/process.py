@@ -109,6 +109,18 @@ def terminate(pid: int, timeout: float) -> None:
         wait_exit(pid, 10.0)
 
 
+def send_stop(pid: int, kill: bool = False) -> None:
+    """SIGTERM (a controlled shutdown), or SIGKILL with ``kill``; nothing when it is gone."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM) if kill else signal.SIGTERM)
+
+
+def kill(pid: int) -> None:
+    """SIGKILL (a crash: no controlled shutdown), then wait for the process to end."""
+    send_stop(pid, kill=True)
+    wait_exit(pid, 10.0)
+
+
 def java_environment() -> dict[str, str]:
     """This process's environment without the client secrets (for the JVMs it starts)."""
     return {name: value for name, value in os.environ.items()

@@ -48,12 +48,17 @@ def java_command(installation: Installation, *options: str, level: str = "INFO")
             f"-Dbuzzline.kafka.loglevel={level}", "-cp", installation.classpath]
 
 
-def format_storage(installation: Installation, config: BrokerConfig) -> str:
+def format_storage(installation: Installation, config: BrokerConfig,
+                   cluster_id: str | None = None) -> str:
     """Format ``<data_dir>/logs-data`` once (skipped when its meta.properties exists); returns
-    the cluster id. Runs ``kafka.tools.StorageTool format -t <id> -c <server.properties>``,
-    adding the SCRAM users of ``config.security`` (which a formatted storage must already
+    the cluster id (``cluster_id``, the one all nodes of a cluster share, else a new one).
+    Runs ``kafka.tools.StorageTool format -t <id> -c <server.properties>``, adding the SCRAM
+    users of ``config.security`` (which a formatted storage must already
     have: checked against ``scram-users``)."""
     existing = read_cluster_id(config)
+    if existing is not None and cluster_id is not None and existing != cluster_id:
+        raise BuzzlineError(f"the Kafka storage in {config.log_dirs} belongs to another "
+                            f"cluster ({existing}, not {cluster_id}): remove that folder")
     if existing is not None:
         if config.security is not None:
             scram.check_formatted(config.security, config.data_dir)
@@ -61,7 +66,7 @@ def format_storage(installation: Installation, config: BrokerConfig) -> str:
     properties = config.server_properties
     if not properties.is_file():
         properties = write_server_properties(config)
-    cluster_id = new_cluster_id()
+    cluster_id = cluster_id or new_cluster_id()
     arguments, records = (scram.format_arguments(config.security) if config.security
                           else ([], []))
     tool = [STORAGE_TOOL, "format", "-t", cluster_id, "-c", str(properties), *arguments]
