@@ -37,7 +37,9 @@ class Settings:
     kafka_sasl_password: str = _env("KAFKA_SASL_PASSWORD", "", secret=True)
     kafka_ssl_ca_location: str = _env("KAFKA_SSL_CA_LOCATION", "")
     kafka_partitions: int = _env("KAFKA_PARTITIONS", 3, minimum=1)
-    kafka_replication_factor: int = _env("KAFKA_REPLICATION_FACTOR", 1, minimum=1)
+    # replicas of a topic buzzline creates; 0: the broker's default.replication.factor (1 on
+    # one broker, 3 on a cluster of `buzzline kafka start --brokers 3`)
+    kafka_replication_factor: int = _env("KAFKA_REPLICATION_FACTOR", 0, minimum=0)
     kafka_compression: str = _env("KAFKA_COMPRESSION", "none",
                                   choices=("none", "gzip", "snappy", "lz4", "zstd"))
     kafka_connect_timeout: float = _env("KAFKA_CONNECT_TIMEOUT_SECONDS", 8.0, minimum=1,

@@ -243,6 +243,20 @@ def test_status_lists_three_brokers_and_topics_get_three_replicas(kafka_cluster,
 
 @pytest.mark.kafka
 @pytest.mark.slow
+def test_a_replication_factor_given_is_kept_on_the_cluster(kafka_cluster, kafka_topic, workdir):
+    """Only the default (KAFKA_REPLICATION_FACTOR=0) follows the brokers' 3; 1 asked is 1."""
+    produced = run_buzzline(["produce", "json", "--transport", "kafka", "--topic", kafka_topic,
+                             "--count", "5", "--interval", "0", "--replication-factor", "1"],
+                            workdir, timeout=120, **kafka_env(kafka_cluster.bootstrap))
+    assert produced.returncode == 0, produced.stderr[-2000:]
+    report = json.loads(status_of(kafka_cluster.cluster.data_dir, workdir, "--json").stdout)
+    topic = next(t for t in report["topics"] if t["name"] == kafka_topic)
+    assert topic["replication_factor"] == 1
+    assert all(len(partition["replicas"]) == 1 for partition in topic["layout"])
+
+
+@pytest.mark.kafka
+@pytest.mark.slow
 def test_a_stopped_broker_leaves_the_isr_and_start_brings_it_back(kafka_cluster, kafka_topic,
                                                                   workdir):
     bootstrap, data_dir = kafka_cluster.bootstrap, str(kafka_cluster.cluster.data_dir)

@@ -30,7 +30,8 @@ log = logging.getLogger("buzzline.cli")
 @click.option("--partitions", type=click.IntRange(min=1),
               help="Kafka: partitions of a topic it creates [KAFKA_PARTITIONS or 3].")
 @click.option("--replication-factor", type=click.IntRange(min=1),
-              help="Kafka: replication factor of a topic it creates [1].")
+              help="Kafka: replication factor of a topic it creates [KAFKA_REPLICATION_FACTOR "
+                   "or the broker's default: 1 on one broker, 3 on a local cluster].")
 @click.option("--reset-topic", is_flag=True,
               help="Empty the topic first (the teaching project recreated it at every start).")
 @click.option("--also-kafka", is_flag=True,

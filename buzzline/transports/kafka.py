@@ -66,9 +66,9 @@ class KafkaTransport(Transport):
         """Create ``topic`` if missing (or delete and recreate it with ``reset``)."""
         partitions = partitions or self.settings.kafka_partitions
         replication = replication or self.settings.kafka_replication_factor
-        # 1, the default: the broker's default.replication.factor (-1), which is 1 on a single
+        # 0, the default: the broker's default.replication.factor (-1), which is 1 on a single
         # broker and 3 on a cluster of `buzzline kafka start --brokers 3`
-        factor = -1 if replication == 1 else replication
+        factor = replication or -1
         exists = topic in self.admin.list_topics(timeout=10).topics
         if exists and reset:
             log.info("deleting topic %r (--reset-topic)", topic)
