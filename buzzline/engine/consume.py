@@ -17,12 +17,14 @@ from typing import Any
 from buzzline.checkpoints import FILE_NAME, CheckpointStore, StateKey
 from buzzline.clock import Clock, SystemClock
 from buzzline.deadletter import DeadLetters
+from buzzline.engine.fence import Fence
 from buzzline.engine.gate import Gate
 from buzzline.engine.partitions import Partitions
 from buzzline.engine.rejections import Rejections
 from buzzline.errors import WriteFailed
 from buzzline.messages import Rejected, decode_batch
 from buzzline.settings import Settings
+from buzzline.state.base import Fenced, StateStore
 from buzzline.streams.base import Stream
 from buzzline.transports.base import Batch, StartAt, Transport
 
@@ -58,10 +60,14 @@ class ConsumeJob:
 
     def __post_init__(self) -> None:
         group = self.app.group(self.settings)
-        store = None
-        if self.transport.checkpoints:
-            store = CheckpointStore(self.settings.data_dir / FILE_NAME)
         key = StateKey(self.transport.name, self.app.name, group, self.topic)
+        store: StateStore | None = None
+        changelog = getattr(self.transport, "changelog_store", None)  # Kafka: in the group
+        if self.transport.checkpoints and changelog is not None:
+            store = changelog(key)
+        self.transactional = store is not None
+        if self.transport.checkpoints and store is None:
+            store = CheckpointStore(self.settings.data_dir / FILE_NAME)
         fresh = self.reset_state or self.start != "committed"
         if store is not None and fresh and store.clear(key):
             log.info("%s: saved state forgotten (%s)", key,
@@ -81,6 +87,9 @@ class ConsumeJob:
             self.topic, group=group, start=self.start, start_positions=resume or None,
             sources=self.state.sources or None)
         self._consumer.listener = self
+        self._fence = Fence(self.app.name, self.state, self.lock) if self.transactional else None
+        if self._fence is not None:
+            self._fence.attach(self._consumer, store)
         self.lag_unit = self._consumer.lag_unit
         for partition, position in self._consumer.positions().items():
             if position < resume.get(partition, 0):  # the transport could not resume there
@@ -98,7 +107,12 @@ class ConsumeJob:
 
     def lost(self, partitions: list[int]) -> None:
         """The broker was out of reach: saved, and kept in the combined counts until
-        the next assignment says which ones come back."""
+        the next assignment says which ones come back (in a changelog: dropped, as another
+        member may have them; nothing can be committed for them)."""
+        if self._fence is not None:
+            self._fence.taken(partitions, "lost: no answer from the group within the session "
+                              "timeout")
+            return
         self._checkpoint(partitions)
         self._lost.update(partitions)
 
@@ -121,6 +135,10 @@ class ConsumeJob:
         self.state.advance({p: o for p, o in held.items() if p not in self.state.positions})
         try:
             return self.state.checkpoint(partitions, sources)
+        except Fenced as exc:
+            assert self._fence is not None
+            self._fence.taken(list(self.state.parts), str(exc), rejoin=partitions is None)
+            return {}
         except sqlite3.Error as exc:  # a full disk: "database or disk is full"
             raise WriteFailed(f"cannot save the checkpoint in {self.settings.data_dir}: {exc}; "
                               "the previous checkpoint is kept (a restart resumes from it)"

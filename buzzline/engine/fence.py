@@ -1,0 +1,40 @@
+"""A consumer whose state lives in a changelog, when the group takes partitions away without
+asking (it was frozen or cut off past its session timeout: another member has them now).
+
+Whatever it counted since its last commit is dropped, with one log line; nothing is written
+for those partitions (a transaction that tries is refused and aborted); it joins the group
+again and gets partitions back with the state the group committed."""
+
+import logging
+import threading
+from typing import Any
+
+from buzzline.engine.partitions import Partitions
+
+log = logging.getLogger("buzzline.engine.consume")  # the consumer's own lines
+
+
+class Fence:
+    def __init__(self, name: str, state: Partitions, lock: threading.Lock) -> None:
+        self.name, self.state, self.lock = name, state, lock
+        self.consumer: Any = None
+        self.fenced = 0  # times partitions were taken away
+
+    def attach(self, consumer: Any, store: Any) -> None:
+        """Offsets go in ``store``'s transactions, fenced by ``consumer``'s generation."""
+        self.consumer = consumer
+        consumer.offsets_in_transactions = True
+        store.group_metadata = consumer.group_metadata
+
+    def taken(self, partitions: list[int], why: str, rejoin: bool = False) -> None:
+        held = sorted(p for p in partitions if p in self.state.parts)
+        if held:
+            self.fenced += 1
+            log.warning("%s: fenced: partitions %s were taken over by another member (%s); "
+                        "the counts since the last commit are dropped, the group's committed "
+                        "state comes back with them", self.name, held, why)
+        with self.lock:
+            self.state.drop(partitions)
+            self.state.combine()
+        if rejoin and self.consumer is not None:
+            self.consumer.rejoin()
