@@ -16,7 +16,7 @@ from typing import Any
 
 from buzzline.checkpoints import FILE_NAME, CheckpointStore, StateKey
 from buzzline.clock import Clock, SystemClock
-from buzzline.deadletter import DeadLetters
+from buzzline.deadletter import DeadLetters, dlq_topic
 from buzzline.engine.fence import Fence
 from buzzline.engine.gate import Gate
 from buzzline.engine.partitions import Partitions
@@ -62,11 +62,12 @@ class ConsumeJob:
         group = self.app.group(self.settings)
         key = StateKey(self.transport.name, self.app.name, group, self.topic)
         store: StateStore | None = None
-        changelog = getattr(self.transport, "changelog_store", None)  # Kafka: in the group
-        if self.transport.checkpoints and changelog is not None:
-            store = changelog(key)
-        self.transactional = store is not None
-        if self.transport.checkpoints and store is None:
+        make_changelog = getattr(self.transport, "changelog_store", None)  # Kafka: the group's
+        changelog = make_changelog(key) if self.transport.checkpoints and make_changelog else None
+        self.transactional = changelog is not None
+        if changelog is not None:
+            store = changelog
+        elif self.transport.checkpoints:
             store = CheckpointStore(self.settings.data_dir / FILE_NAME)
         fresh = self.reset_state or self.start != "committed"
         if store is not None and fresh and store.clear(key):
@@ -79,9 +80,13 @@ class ConsumeJob:
         self.lag: dict[int, int] | None = None
         self.dead_letters = DeadLetters(self.transport, self.topic, self.app.name)
         self.rejections = Rejections(self.app.name, self.dead_letters)
+        if changelog is not None:  # dead letters in the state's transactions: exactly once
+            changelog.letters_topic = dlq_topic(self.topic)
+            self.dead_letters.sink = changelog.add_letter
         self._consistent = True  # false while a batch is half applied: no checkpoint then
         self._closing = False
         self._lost: set[int] = set()  # lost in an outage, still in the combined counts
+        self._lost_here: set[int] = set()  # ... in a changelog: never written again
         resume = {} if self.transport.rebalances else self.state.restore()
         self._consumer = self.transport.consumer(
             self.topic, group=group, start=self.start, start_positions=resume or None,
@@ -99,6 +104,10 @@ class ConsumeJob:
     # -- the Assignments listener: called from inside poll when a group rebalances
     def assigned(self, bounds: dict[int, tuple[int, int]]) -> dict[int, int]:
         gone, self._lost = self._lost - bounds.keys(), set()
+        if self.transactional:  # lost ones given back: the changelog's state, not ours
+            gone |= self._lost_here
+            self.state.drop(gone)
+            self._lost_here = set()
         resume = self.state.restore(bounds)
         with self.lock:
             self.state.drop(gone)  # lost during an outage and not given back
@@ -107,17 +116,16 @@ class ConsumeJob:
 
     def lost(self, partitions: list[int]) -> None:
         """The broker was out of reach: saved, and kept in the combined counts until
-        the next assignment says which ones come back (in a changelog: dropped, as another
-        member may have them; nothing can be committed for them)."""
-        if self._fence is not None:
-            self._fence.taken(partitions, "lost: no answer from the group within the session "
-                              "timeout")
-            return
-        self._checkpoint(partitions)
+        the next assignment says which ones come back (in a changelog: not saved, as another
+        member may have them; the next assignment brings back the group's committed state)."""
+        if self.transactional:  # nothing can be committed for them: kept for the display
+            self._lost_here.update(partitions)
+        else:
+            self._checkpoint(partitions)
         self._lost.update(partitions)
 
     def revoked(self, partitions: list[int]) -> dict[int, int]:
-        saved = self._checkpoint(partitions)
+        saved = self._checkpoint(partitions, revoking=True)
         if self._closing:  # leaving the group: the chart and summary keep the last numbers
             return saved
         with self.lock:
@@ -125,19 +133,24 @@ class ConsumeJob:
             self.state.combine()
         return saved
 
-    def _checkpoint(self, partitions: list[int] | None = None) -> dict[int, int]:
-        """Save state and positions (only between whole batches); returns what is saved."""
+    def _checkpoint(self, partitions: list[int] | None = None,
+                    revoking: bool = False) -> dict[int, int]:
+        """Save state and positions (only between whole batches); returns what is saved.
+        ``revoking``: in a rebalance (a refused transaction needs no rejoining then)."""
         if not self._consistent:
             return {}
         held, sources = self._consumer.positions(), self._consumer.identity()
         if sources is not None:  # a file: it may have moved on to another with no message
             self.state.advance({p: held[p] for p in sources if p in held})
         self.state.advance({p: o for p, o in held.items() if p not in self.state.positions})
+        if self.transactional:  # a lost partition may be another member's: not written
+            partitions = [p for p in (self.state.positions if partitions is None else
+                                      partitions) if p not in self._lost_here]
         try:
             return self.state.checkpoint(partitions, sources)
         except Fenced as exc:
             assert self._fence is not None
-            self._fence.taken(list(self.state.parts), str(exc), rejoin=partitions is None)
+            self._fence.taken(list(self.state.parts), str(exc), rejoin=not revoking)
             return {}
         except sqlite3.Error as exc:  # a full disk: "database or disk is full"
             raise WriteFailed(f"cannot save the checkpoint in {self.settings.data_dir}: {exc}; "

@@ -49,6 +49,9 @@ class ChangelogStore:
         self._written: dict[int, Written] = {}
         self._producer: Producer | None = None
         self.restored_keys = 0
+        # dead letters, committed with the state of the partition they came from
+        self.letters_topic: str | None = None
+        self._letters: dict[int, list[bytes]] = {}
 
     # -- the CheckpointStore interface the Partitions use
     def start_over(self, key: StateKey) -> str | None:
@@ -112,10 +115,16 @@ class ChangelogStore:
             self._written.update(written)
         return refused
 
+    def add_letter(self, partition: int, body: bytes) -> None:
+        """A dead letter of ``partition``: written in the transaction of its next save."""
+        self._letters.setdefault(partition, []).append(body)
+
     def forget(self, partitions: Iterable[int]) -> None:
-        """Partitions no longer held: their next write starts afresh."""
+        """Partitions no longer held: their next write starts afresh, their dead letters not
+        committed yet are dropped (the messages are read again, by whoever holds them)."""
         for partition in partitions:
             self._written.pop(partition, None)
+            self._letters.pop(partition, None)
 
     def clear(self, key: StateKey) -> int:
         """Forget every partition's state (``--reset-state``); returns how many had one."""
@@ -140,7 +149,9 @@ class ChangelogStore:
             producer.begin_transaction()
             for partition, batch in records.items():
                 for record_key, value in batch:
-                    self._produce(producer, partition, record_key, value)
+                    self._produce(producer, self.changelog, partition, record_key, value)
+                for letter in self._letters.pop(partition, []) if offsets else []:
+                    self._produce(producer, self.letters_topic or "", None, None, letter)
             if offsets:
                 if self.group_metadata is None:
                     raise BuzzlineError("the changelog store has no consumer group metadata")
@@ -152,11 +163,14 @@ class ChangelogStore:
             raise Fenced(f"the transaction of {self.key} was refused ({error.str()}): "
                          "aborted") from None
 
-    def _produce(self, producer: Producer, partition: int, key: bytes,
-                 value: bytes | None) -> None:
+    def _produce(self, producer: Producer, topic: str, partition: int | None,
+                 key: bytes | None, value: bytes | None) -> None:
         while True:
             try:
-                producer.produce(self.changelog, value, key, partition=partition)
+                if partition is None:
+                    producer.produce(topic, value, key)
+                else:
+                    producer.produce(topic, value, key, partition=partition)
                 return
             except BufferError:  # the local queue is full: let deliveries drain
                 producer.poll(0.05)
@@ -172,6 +186,7 @@ class ChangelogStore:
 
     def _abort(self, producer: Producer, error: Any) -> None:
         self._written.clear()  # what the changelog holds is not known any more
+        self._letters.clear()  # their messages are read again
         if error.fatal():
             self._producer = None  # a new producer (a new transactional.id) next time
             return
