@@ -147,3 +147,53 @@ def test_many_distinct_keys_restore_exact(kafka_broker, kafka_topic, tmp_path, k
     assert line and int(line[1].replace(",", "")) == keys
     print(f"{keys:,} keys: restored in {line[2]} s; second consumer ran "
           f"{time.monotonic() - started:.1f} s")
+
+
+def test_dead_letters_go_in_the_transaction_once(kafka_broker, kafka_topic, tmp_path):
+    """Bad messages: each one a dead letter on ``<topic>.dlq``, written in the transaction of
+    its partition's state (visible to read_committed readers once, never twice)."""
+    from tests.kafka_state_helpers import kafka
+
+    boot, group = kafka_broker.bootstrap, f"g-{uuid.uuid4().hex[:8]}"
+    produce(boot, kafka_topic, [AUTHORS[i % 5] for i in range(3000)])
+    transport = kafka(boot)
+    try:
+        with transport.producer(kafka_topic) as producer:
+            for i in range(20):
+                producer.send(b"not json %d" % i, key=b"%d" % i)
+    finally:
+        transport.close()
+    a, b = tmp_path / "a", tmp_path / "b"
+    finish(consumer(a, env_for(a, boot, group), kafka_topic, "--idle-exit", "3",
+                    "--summary-json", "s.json"), a)
+    first = summary_of(a)
+    assert first["messages"] == 3000 and first["rejected"] == 20 and first["dead_letters"] == 20
+    finish(consumer(b, env_for(b, boot, group), kafka_topic, "--idle-exit", "3"), b)
+    letters = truth_of_letters(boot, kafka_topic)
+    assert sorted(letters) == sorted(f"not json {i}" for i in range(20))
+
+
+def truth_of_letters(boot: str, topic: str) -> list[str]:
+    import json
+
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+
+    name = topic + ".dlq"
+    reader = Consumer({"bootstrap.servers": boot, "group.id": "letters",
+                       "isolation.level": "read_committed", "enable.partition.eof": True})
+    found: list[str] = []
+    try:
+        parts = reader.list_topics(name, timeout=10).topics[name].partitions
+        reader.assign([TopicPartition(name, p, OFFSET_BEGINNING) for p in parts])
+        pending, deadline = set(parts), time.monotonic() + 60
+        while pending and time.monotonic() < deadline:
+            for message in reader.consume(1000, timeout=0.5):
+                error = message.error()
+                if error is not None:
+                    assert error.code() == KafkaError._PARTITION_EOF, error.str()
+                    pending.discard(message.partition())
+                else:
+                    found.append(json.loads(message.value())["value"])
+    finally:
+        reader.close()
+    return found

@@ -114,3 +114,22 @@ def test_changelog_topic_names():
     assert all(c.isalnum() or c in "._-" for c in odd)
     assert odd != changelog_topic("my group/u", "basic", "t")
     assert len(changelog_topic("g" * 300, "a", "t")) <= MAX_TOPIC
+
+
+def test_dead_letters_into_a_sink_are_kept_by_partition():
+    """With a sink (a changelog store's transaction), dead letters go there with their
+    partition, not to a producer; flush has nothing to wait for."""
+    from buzzline.deadletter import DeadLetters
+    from buzzline.messages import Rejected
+    from buzzline.transports.memory import MemoryTransport
+
+    transport = MemoryTransport()
+    letters = DeadLetters(transport, "t", "basic")
+    got: list[tuple[int, bytes]] = []
+    letters.sink = lambda partition, body: got.append((partition, body))
+    letters.add(Rejected("not JSON", b"oops"), {"partition": 2, "offset": 7})
+    letters.flush()
+    letters.close()
+    assert letters.count == 1 and [p for p, _ in got] == [2]
+    assert b'"offset":7' in got[0][1] and b"oops" in got[0][1]
+    assert "t.dlq" not in transport._topics  # nothing went through a producer

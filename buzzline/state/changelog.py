@@ -28,7 +28,7 @@ from buzzline.state.records import (
     partition_records,
     small_states,
 )
-from buzzline.state.restore import read_partitions
+from buzzline.state.restore import read_partitions, watermarks
 from buzzline.state_codec import StateError
 
 log = logging.getLogger(__name__)
@@ -128,9 +128,8 @@ class ChangelogStore:
 
     def clear(self, key: StateKey) -> int:
         """Forget every partition's state (``--reset-state``); returns how many had one."""
-        partitions = self._all_partitions()
-        found = read_partitions(self.config, self.changelog, partitions)
-        had = [p for p, records in found.items() if records]
+        ends = watermarks(self.config, self.changelog, self._all_partitions())
+        had = [p for p, (low, high) in ends.items() if high > low]
         if had:
             self._transaction({p: list(cleared()) for p in had}, [])
         self._written.clear()

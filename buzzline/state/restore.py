@@ -1,5 +1,7 @@
-"""Reading changelog partitions back: every committed record (read_committed) up to the end,
-the latest value of each key kept (a tombstone removes it)."""
+"""Reading changelog partitions back: every committed record (read_committed) up to the end
+the partition had when the read began, the latest value of each key kept (a tombstone removes
+it). A transaction still open there (a member frozen mid-commit) is waited for: read_committed
+stops before it until it is committed or aborted (at the latest after its timeout)."""
 
 import time
 from typing import Any
@@ -12,7 +14,7 @@ BATCH = 10_000
 
 
 def read_partitions(config: dict[str, Any], topic: str, partitions: list[int],
-                    timeout: float = 120.0) -> dict[int, dict[bytes, bytes]]:
+                    timeout: float = 180.0) -> dict[int, dict[bytes, bytes]]:
     """partition -> key -> latest value, for ``partitions`` of the changelog ``topic``."""
     out: dict[int, dict[bytes, bytes]] = {p: {} for p in partitions}
     if not partitions:
@@ -22,29 +24,26 @@ def read_partitions(config: dict[str, Any], topic: str, partitions: list[int],
                        "isolation.level": "read_committed", "auto.offset.reset": "earliest",
                        "fetch.queue.backoff.ms": 10})
     try:
-        pending = set()
-        assign = []
-        for p in partitions:
-            low, high = reader.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-            if high > low:  # (for read_committed, high is the last stable offset)
-                pending.add(p)
-                assign.append(TopicPartition(topic, p, OFFSET_BEGINNING))
-        if assign:
-            reader.assign(assign)
+        ends = watermarks(config, topic, partitions)
+        pending = {p for p, (low, high) in ends.items() if high > low}
+        if pending:
+            reader.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in pending])
         deadline = time.monotonic() + timeout
         while pending:
             if time.monotonic() > deadline:
                 raise TransportUnavailable(f"the changelog {topic!r} could not be read to its "
                                            f"end within {timeout:.0f} s")
-            for message in reader.consume(num_messages=BATCH, timeout=0.5):
+            messages = reader.consume(num_messages=BATCH, timeout=0.2)
+            eof = False
+            for message in messages:
                 error = message.error()
                 part = message.partition()
                 if error is not None:
-                    if error.code() == KafkaError._PARTITION_EOF:
-                        pending.discard(part)
-                        continue
-                    raise TransportUnavailable(f"cannot read the changelog {topic!r}: "
-                                               f"{error.str()}")
+                    if error.code() != KafkaError._PARTITION_EOF:
+                        raise TransportUnavailable(f"cannot read the changelog {topic!r}: "
+                                                   f"{error.str()}")
+                    eof = True
+                    continue
                 key, value = message.key(), message.value()
                 if key is None or part is None:
                     continue
@@ -52,9 +51,32 @@ def read_partitions(config: dict[str, Any], topic: str, partitions: list[int],
                     out[part].pop(key, None)
                 else:
                     out[part][key] = value
+            if eof or not messages:
+                pending = _unfinished(reader, topic, pending, ends)
     except KafkaException as exc:
         raise TransportUnavailable(f"cannot read the changelog {topic!r}: "
                                    f"{exc.args[0].str()}") from None
     finally:
         reader.close()
     return out
+
+
+def watermarks(config: dict[str, Any], topic: str,
+               partitions: list[int]) -> dict[int, tuple[int, int]]:
+    """(low, high) watermarks, the high one counting open transactions too."""
+    probe = Consumer({**config, "group.id": "buzzline-state-reader",
+                      "isolation.level": "read_uncommitted"})
+    try:
+        return {p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+                for p in partitions}
+    finally:
+        probe.close()
+
+
+def _unfinished(reader: Consumer, topic: str, pending: set[int],
+                ends: dict[int, tuple[int, int]]) -> set[int]:
+    """The partitions not read up to their end yet (the commit marker after a transaction's
+    records takes the last offset: a position past the last record is the end)."""
+    positions = reader.position([TopicPartition(topic, p) for p in pending])
+    return {tp.partition for tp in positions if tp.offset < ends[tp.partition][1] - 1
+            or tp.offset < 0}
