@@ -118,7 +118,8 @@ class ConsumeJob:
         """The broker was out of reach: saved, and kept in the combined counts until
         the next assignment says which ones come back (in a changelog: not saved, as another
         member may have them; the next assignment brings back the group's committed state)."""
-        if self.transactional:  # nothing can be committed for them: kept for the display
+        if self._fence is not None:  # nothing can be committed for them: kept for the display
+            self._fence.lost(partitions)
             self._lost_here.update(partitions)
         else:
             self._checkpoint(partitions)

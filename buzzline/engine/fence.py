@@ -26,6 +26,17 @@ class Fence:
         consumer.offsets_in_transactions = True
         store.group_metadata = consumer.group_metadata
 
+    def lost(self, partitions: list[int]) -> None:
+        """The group went on without this consumer (it was frozen, or could not reach the
+        broker) and gave ``partitions`` away: kept for the display, never written."""
+        held = sorted(p for p in partitions if p in self.state.parts)
+        if held:
+            self.fenced += 1
+            log.warning("%s: partitions %s lost: no answer from the group within the session "
+                        "timeout (frozen, or the broker out of reach); nothing is committed for "
+                        "them, the group's committed state comes back with them", self.name,
+                        held)
+
     def taken(self, partitions: list[int], why: str, rejoin: bool = False) -> None:
         held = sorted(p for p in partitions if p in self.state.parts)
         if held:

@@ -2,7 +2,9 @@
 
 Producers: idempotent, acks=all, batched (linger), optional compression, delivery reports
 counted; a message that finally fails makes ``close`` raise (exit code 1). Consumers: a group,
-manual commits after each processed batch (at-least-once), close = commit + leave the group.
+read_committed; their offsets committed with the group's analytic state in one transaction
+(``changelog_store``, exactly once; BUZZLINE_KAFKA_STATE=sqlite: committed after each saved
+checkpoint, at-least-once), close = commit + leave the group.
 A broker that does not answer is one line and exit code 2 within the connect timeout.
 """
 
@@ -146,7 +148,7 @@ class KafkaTransport(Transport):
         changelog = changelog_topic(key.group, key.app, key.topic)
         ensure_changelog(self.admin, key.topic, changelog)
         return ChangelogStore(self.config, changelog, key,
-                              max(10.0, 2 * self.settings.kafka_session_timeout))
+                              max(30.0, 2 * self.settings.kafka_session_timeout))
 
     def producer(self, topic: str, reset: bool = False) -> KafkaProducer:
         self.ensure_topic(topic, reset=reset)

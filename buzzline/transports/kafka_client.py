@@ -136,8 +136,9 @@ class KafkaConsumer(Consumer):
         """The session timed out (the broker out of reach): the partitions may be another
         member's already, so nothing is committed for them."""
         mine = {tp.partition for tp in partitions}
-        log.info("%s: partitions %s lost (no answer from the group within the session "
-                 "timeout); their counts stay until the group answers", self.topic, sorted(mine))
+        log.log(logging.DEBUG if self.offsets_in_transactions else logging.INFO,
+                "%s: partitions %s lost (no answer from the group within the session "
+                "timeout); their counts stay until the group answers", self.topic, sorted(mine))
         if self.listener is not None:
             self.listener.lost(sorted(mine))
         self._assigned -= mine
