@@ -198,8 +198,7 @@ def main() -> None:
         transport = KafkaTransport(settings)
         topic = f"{PREFIX}{uuid.uuid4().hex}"
         transport.ensure_topic(topic, partitions=3)
-        stack.callback(delete_topics, bootstrap, [PREFIX, f"changelog__{PREFIX}",
-                                                  f"buzzline-state.{PREFIX}"])
+        stack.callback(delete_topics, bootstrap, [PREFIX, f"changelog__{PREFIX}"])
         fill_topic(bootstrap, topic, lines)
         if end_total(transport, topic) != n:
             raise RuntimeError(f"topic {topic} does not hold {n:,} messages")

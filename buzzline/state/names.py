@@ -1,19 +1,22 @@
-"""The name of a group's changelog topic: derived from group, app and topic, in the
-characters Kafka allows (a hash keeps names that had to be changed or cut apart)."""
+"""The name of a group's changelog topic, derived from topic, app and group:
+``<topic>.state.<app>.<group hash>``, next to the topic (as its ``.dlq`` is) in listings. The
+group is named by a hash (a group's name is any string; the topic's name says which data)."""
 
 import hashlib
 import re
 
 _ALLOWED = re.compile(r"[^A-Za-z0-9._-]")
 MAX_TOPIC = 249  # Kafka's longest topic name
-PREFIX = "buzzline-state"
+
+
+def _digest(text: str, size: int = 10) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:size]
 
 
 def changelog_topic(group: str, app: str, topic: str) -> str:
-    """``buzzline-state.<group>.<app>.<topic>``, made safe for Kafka."""
-    raw = f"{PREFIX}.{group}.{app}.{topic}"
+    """The changelog of ``group`` reading ``topic`` with ``app``, made safe for Kafka."""
+    raw = f"{topic}.state.{app}.{_digest(group)}"
     safe = _ALLOWED.sub("_", raw)
     if safe == raw and len(raw) <= MAX_TOPIC:
         return raw
-    digest = hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()[:12]
-    return f"{safe[:MAX_TOPIC - 13]}.{digest}"
+    return f"{safe[:MAX_TOPIC - 13]}.{_digest(raw, 12)}"
