@@ -143,8 +143,9 @@ class ChangelogStore:
     # -- the transaction
     def _transaction(self, records: dict[int, list[Record]],
                      offsets: list[TopicPartition]) -> None:
-        producer = self._ready()
+        producer = None
         try:
+            producer = self._ready()
             producer.begin_transaction()
             for partition, batch in records.items():
                 for record_key, value in batch:
@@ -183,10 +184,10 @@ class ChangelogStore:
                 if not exc.args[0].retriable() or attempt == COMMIT_TRIES - 1:
                     raise
 
-    def _abort(self, producer: Producer, error: Any) -> None:
+    def _abort(self, producer: Producer | None, error: Any) -> None:
         self._written.clear()  # what the changelog holds is not known any more
         self._letters.clear()  # their messages are read again
-        if error.fatal():
+        if producer is None or error.fatal():
             self._producer = None  # a new producer (a new transactional.id) next time
             return
         try:
