@@ -2,9 +2,10 @@
 
 It runs in its own thread; the chart frame loop reads the combined analytics (``pipeline``)
 under ``lock``. Each partition's analytics are checkpointed with their positions (see
-``engine.partitions``), so a restart resumes exactly where the last checkpoint left off. Bad
-messages go to the dead-letter sink, one log line each (the first ones, then every 1000th);
-they never stop the consumer.
+``engine.partitions``; on Kafka in the group's changelog topic, with the offsets and dead
+letters in one transaction: ``engine.stores``, ``engine.fence``), so a restart resumes exactly
+where the last checkpoint left off, on any machine. Bad messages go to the dead-letter sink,
+one log line each (the first ones, then every 1000th); they never stop the consumer.
 """
 
 import logging
@@ -14,17 +15,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from buzzline.checkpoints import FILE_NAME, CheckpointStore, StateKey
+from buzzline.checkpoints import StateKey
 from buzzline.clock import Clock, SystemClock
 from buzzline.deadletter import DeadLetters, dlq_topic
 from buzzline.engine.fence import Fence
 from buzzline.engine.gate import Gate
 from buzzline.engine.partitions import Partitions
 from buzzline.engine.rejections import Rejections
+from buzzline.engine.stores import open_store
 from buzzline.errors import WriteFailed
 from buzzline.messages import Rejected, decode_batch
 from buzzline.settings import Settings
-from buzzline.state.base import Fenced, StateStore
+from buzzline.state.base import Fenced
 from buzzline.streams.base import Stream
 from buzzline.transports.base import Batch, StartAt, Transport
 
@@ -61,14 +63,8 @@ class ConsumeJob:
     def __post_init__(self) -> None:
         group = self.app.group(self.settings)
         key = StateKey(self.transport.name, self.app.name, group, self.topic)
-        store: StateStore | None = None
-        make_changelog = getattr(self.transport, "changelog_store", None)  # Kafka: the group's
-        changelog = make_changelog(key) if self.transport.checkpoints and make_changelog else None
+        store, changelog = open_store(self.transport, self.settings.data_dir, key)
         self.transactional = changelog is not None
-        if changelog is not None:
-            store = changelog
-        elif self.transport.checkpoints:
-            store = CheckpointStore(self.settings.data_dir / FILE_NAME)
         fresh = self.reset_state or self.start != "committed"
         if store is not None and fresh and store.clear(key):
             log.info("%s: saved state forgotten (%s)", key,
