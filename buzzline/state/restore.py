@@ -75,8 +75,7 @@ def watermarks(config: dict[str, Any], topic: str,
 
 def _unfinished(reader: Consumer, topic: str, pending: set[int],
                 ends: dict[int, tuple[int, int]]) -> set[int]:
-    """The partitions not read up to their end yet (the commit marker after a transaction's
-    records takes the last offset: a position past the last record is the end)."""
+    """The partitions not read up to their end yet (the position moves past commit markers
+    and aborted records; it stops before a transaction still open)."""
     positions = reader.position([TopicPartition(topic, p) for p in pending])
-    return {tp.partition for tp in positions if tp.offset < ends[tp.partition][1] - 1
-            or tp.offset < 0}
+    return {tp.partition for tp in positions if tp.offset < ends[tp.partition][1]}
