@@ -79,6 +79,7 @@ class ConsumeJob:
         if changelog is not None:  # dead letters in the state's transactions: exactly once
             changelog.letters_topic = dlq_topic(self.topic)
             self.dead_letters.sink = changelog.add_letter
+            changelog.prepare()  # its transactions ready before the first message
         self._consistent = True  # false while a batch is half applied: no checkpoint then
         self._closing = False
         self._lost: set[int] = set()  # lost in an outage, still in the combined counts
@@ -176,8 +177,10 @@ class ConsumeJob:
                         self.lag = consumer.lag()
                         last_message = time.monotonic()
                     if time.monotonic() >= next_checkpoint:
+                        began = time.monotonic()
                         consumer.commit(self._checkpoint())
                         next_checkpoint = time.monotonic() + every
+                        last_message += next_checkpoint - every - began  # saving is not idle
                     if self.count is not None and self.read >= self.count:
                         break
                     since = consumer.idle_from()  # None: not assigned yet, not idle

@@ -17,7 +17,7 @@ from confluent_kafka import KafkaException, Producer, TopicPartition
 
 from buzzline.analytics import Pipeline
 from buzzline.checkpoints import Checkpoint, Damaged, StateKey
-from buzzline.errors import BuzzlineError
+from buzzline.errors import BuzzlineError, TransportUnavailable
 from buzzline.state.base import Fenced
 from buzzline.state.records import (
     Record,
@@ -134,6 +134,15 @@ class ChangelogStore:
             self._transaction({p: list(cleared()) for p in had}, [])
         self._written.clear()
         return len(had)
+
+    def prepare(self) -> None:
+        """Start the transactional producer now (a new broker takes seconds to answer the
+        first one): TransportUnavailable if it cannot."""
+        try:
+            self._ready()
+        except KafkaException as exc:
+            raise TransportUnavailable(f"cannot start the transactions of {self.key}: "
+                                       f"{exc.args[0].str()}") from None
 
     def close(self) -> None:
         if self._producer is not None:
