@@ -102,8 +102,8 @@ class ConsumeJob:
     def assigned(self, bounds: dict[int, tuple[int, int]]) -> dict[int, int]:
         gone, self._lost = self._lost - bounds.keys(), set()
         if self.transactional:  # lost ones given back: the changelog's state, not ours
-            gone |= self._lost_here
-            self.state.drop(gone)
+            self.state.drop(self._lost_here & bounds.keys())
+            gone |= self._lost_here - bounds.keys()
             self._lost_here = set()
         resume = self.state.restore(bounds)
         with self.lock:
