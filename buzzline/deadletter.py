@@ -184,6 +184,10 @@ class DeadLetters:
         finally:
             self._producer = None
 
+    def refused(self, why: str) -> DeadLetterFailed:
+        """The error for dead letters the broker refused (in a transaction: ``sink``)."""
+        return self._failed(BuzzlineError(why))
+
     def _failed(self, exc: BaseException) -> DeadLetterFailed:
         if isinstance(exc, WriteFailed) and isinstance(exc.__cause__, OSError):
             exc = exc.__cause__  # the file transport's own words name the file again

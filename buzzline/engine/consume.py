@@ -79,6 +79,7 @@ class ConsumeJob:
         if changelog is not None:  # dead letters in the state's transactions: exactly once
             changelog.letters_topic = dlq_topic(self.topic)
             self.dead_letters.sink = changelog.add_letter
+            changelog.letters_failure = self.dead_letters.refused
             changelog.prepare()  # its transactions ready before the first message
         self._consistent = True  # false while a batch is half applied: no checkpoint then
         self._closing = False
@@ -148,12 +149,16 @@ class ConsumeJob:
             return self.state.checkpoint(partitions, sources)
         except Fenced as exc:
             assert self._fence is not None
-            self._fence.taken(list(self.state.parts), str(exc), rejoin=not revoking)
+            self._fence.taken(list(self.state.parts), str(exc), rewind=not revoking)
             return {}
         except sqlite3.Error as exc:  # a full disk: "database or disk is full"
+            self._consistent = False  # nothing more is saved in this run (it stops)
             raise WriteFailed(f"cannot save the checkpoint in {self.settings.data_dir}: {exc}; "
                               "the previous checkpoint is kept (a restart resumes from it)"
                               ) from exc
+        except BaseException:
+            self._consistent = False
+            raise
 
     def run(self) -> None:
         last_message = time.monotonic()

@@ -2,8 +2,8 @@
 asking (it was frozen or cut off past its session timeout: another member has them now).
 
 Whatever it counted since its last commit is dropped, with one log line; nothing is written
-for those partitions (a transaction that tries is refused and aborted); it joins the group
-again and gets partitions back with the state the group committed."""
+for those partitions (a transaction that tries is refused and aborted); the group's next
+assignment gives partitions back with the state the group committed."""
 
 import logging
 import threading
@@ -37,7 +37,11 @@ class Fence:
                         "them, the group's committed state comes back with them", self.name,
                         held)
 
-    def taken(self, partitions: list[int], why: str, rejoin: bool = False) -> None:
+    def taken(self, partitions: list[int], why: str, rewind: bool = False) -> None:
+        """A transaction was refused: what it held is dropped; with ``rewind`` (not in a
+        rebalance, which restores them anyway) the partitions the consumer still reads are
+        restored from the changelog and read again from there (if they are another member's
+        now, the group takes them away at the next heartbeat, and nothing is written)."""
         held = sorted(p for p in partitions if p in self.state.parts)
         if held:
             self.fenced += 1
@@ -47,5 +51,9 @@ class Fence:
         with self.lock:
             self.state.drop(partitions)
             self.state.combine()
-        if rejoin and self.consumer is not None:
-            self.consumer.rejoin()
+        if rewind and self.consumer is not None:
+            reading = self.consumer.positions()
+            resume = self.state.restore({p: (-1, -1) for p in reading})
+            self.consumer.rewind({p: resume.get(p) for p in reading})
+            with self.lock:
+                self.state.combine()

@@ -17,7 +17,7 @@ from confluent_kafka import KafkaException, Producer, TopicPartition
 
 from buzzline.analytics import Pipeline
 from buzzline.checkpoints import Checkpoint, Damaged, StateKey
-from buzzline.errors import BuzzlineError, TransportUnavailable
+from buzzline.errors import BuzzlineError, TransportUnavailable, WriteFailed
 from buzzline.state.base import Fenced
 from buzzline.state.records import (
     Record,
@@ -51,7 +51,9 @@ class ChangelogStore:
         self.restored_keys = 0
         # dead letters, committed with the state of the partition they came from
         self.letters_topic: str | None = None
+        self.letters_failure: Callable[[str], BuzzlineError] | None = None  # says it
         self._letters: dict[int, list[bytes]] = {}
+        self._refused: list[tuple[str, str]] = []  # (topic, why) of records the broker refused
 
     # -- the CheckpointStore interface the Partitions use
     def start_over(self, key: StateKey) -> str | None:
@@ -153,6 +155,7 @@ class ChangelogStore:
     def _transaction(self, records: dict[int, list[Record]],
                      offsets: list[TopicPartition]) -> None:
         producer = None
+        self._refused.clear()
         try:
             producer = self._ready()
             producer.begin_transaction()
@@ -169,8 +172,23 @@ class ChangelogStore:
         except KafkaException as exc:
             error = exc.args[0]
             self._abort(producer, error)
-            raise Fenced(f"the transaction of {self.key} was refused ({error.str()}): "
-                         "aborted") from None
+            raise self._failure(error) from None
+
+    def _failure(self, error: Any) -> BuzzlineError:
+        """A record the broker refused (too large...): the consumer stops, nothing committed
+        past it; else the transaction itself was refused (fenced: another member holds the
+        partitions now, or the producer's epoch is over)."""
+        if self._refused:
+            topic, why = self._refused[0]
+            if topic == self.letters_topic and self.letters_failure is not None:
+                return self.letters_failure(why)
+            return WriteFailed(f"cannot write the state of {self.key} to {topic} ({why}): "
+                               "stopped; the last committed state stays")
+        return Fenced(f"the transaction of {self.key} was refused ({error.str()}): aborted")
+
+    def _on_delivery(self, error: Any, message: Any) -> None:
+        if error is not None:
+            self._refused.append((message.topic() if message is not None else "?", error.str()))
 
     def _produce(self, producer: Producer, topic: str, partition: int | None,
                  key: bytes | None, value: bytes | None) -> None:
@@ -183,6 +201,9 @@ class ChangelogStore:
                 return
             except BufferError:  # the local queue is full: let deliveries drain
                 producer.poll(0.05)
+            except KafkaException as exc:  # refused at once (larger than the producer takes)
+                self._refused.append((topic, exc.args[0].str()))
+                raise
 
     def _commit(self, producer: Producer) -> None:
         for attempt in range(COMMIT_TRIES):
@@ -213,6 +234,8 @@ class ChangelogStore:
                                     f"{self.key.topic}-{uuid.uuid4().hex[:12]}",
                 "transaction.timeout.ms": self._timeout_ms,
                 "linger.ms": 5,
+                "delivery.report.only.error": True,
+                "on_delivery": self._on_delivery,
                 "queue.buffering.max.messages": 1_000_000,
             })
             producer.init_transactions(30)

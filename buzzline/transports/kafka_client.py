@@ -57,14 +57,25 @@ class KafkaConsumer(Consumer):
         """The group generation and member, for ``send_offsets_to_transaction``."""
         return self._consumer.consumer_group_metadata()
 
-    def rejoin(self) -> None:
-        """Leave the group and join it again (after a refused transaction: the partitions
-        come back through a new assignment, with the group's committed state)."""
-        self._consumer.unsubscribe()
-        self._assigned.clear()
-        self._positions.clear()
-        self._consumer.subscribe([self.topic], on_assign=self._on_assign,
-                                 on_revoke=self._on_revoke, on_lost=self._on_lost)
+    def rewind(self, positions: dict[int, int | None]) -> None:
+        """Read the partitions again from ``positions`` (None: the group's committed offset,
+        else the beginning), e.g. after a refused transaction; a partition that is no longer
+        this consumer's is left to the group's next assignment."""
+        unknown = [TopicPartition(self.topic, p) for p, o in positions.items() if o is None]
+        committed = self._committed_offsets(unknown)
+        for partition, position in positions.items():
+            offset = position if position is not None else committed.get(partition, -1)
+            try:
+                self._consumer.seek(TopicPartition(self.topic, partition,
+                                                   offset if offset >= 0 else OFFSET_BEGINNING))
+            except KafkaException as exc:
+                log.debug("%s: cannot read partition %d again: %s", self.topic, partition,
+                          exc.args[0].str())
+                continue
+            if offset >= 0:
+                self._positions[partition] = offset
+            else:
+                self._positions.pop(partition, None)
 
     def _on_assign(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
         bounds = {tp.partition: self._bounds(tp) for tp in partitions}
