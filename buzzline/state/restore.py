@@ -66,9 +66,17 @@ def watermarks(config: dict[str, Any], topic: str,
     """(low, high) watermarks, the high one counting open transactions too."""
     probe = Consumer({**config, "group.id": "buzzline-state-reader",
                       "isolation.level": "read_uncommitted"})
+    deadline = time.monotonic() + 30.0
     try:
-        return {p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
-                for p in partitions}
+        while True:
+            try:
+                return {p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10)
+                        for p in partitions}
+            except KafkaException as exc:  # a new topic's leaders are still being elected
+                if time.monotonic() > deadline:
+                    raise TransportUnavailable(f"cannot read the end of the changelog "
+                                               f"{topic!r}: {exc.args[0].str()}") from None
+                time.sleep(0.2)
     finally:
         probe.close()
 
