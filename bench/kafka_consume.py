@@ -7,7 +7,10 @@ reads all of it with a fresh consumer group per subject:
   buzzline         `buzzline consume basic --from-beginning --count N`: a ConsumeJob in a
                    Session with its live bar chart at 10 fps (a window on a private Xvfb
                    display when there is one, else headless: chart updated at 10 fps, rendered
-                   to a PNG every 2 s)
+                   to a PNG every 2 s), its state in a local checkpoint file
+                   (BUZZLINE_KAFKA_STATE=sqlite)
+  buzzline, exactly once   the same with its state in the group's changelog topic, written
+                   with the offsets in one Kafka transaction per checkpoint (the default)
   raw confluent-kafka (count only)   Consumer.consume(10000) loop that only counts, with
                    buzzline's fetch setting (the limit), and with librdkafka's defaults
   Quix Streams     an Application counting per author in its state store (bench/peers/quix.py;
@@ -58,6 +61,7 @@ CASE = "kafka-consume"
 TITLE = "Kafka -> decode -> author counts -> live bar chart at 10 fps"
 BUZZLINE = "buzzline"
 FROM_FIRST = "buzzline, timed from its first message (as Quix and the teaching consumer)"
+EXACTLY_ONCE = "buzzline, exactly once (state and offsets in Kafka transactions)"
 RAW = "raw confluent-kafka (count only)"
 RAW_DEFAULT = "raw confluent-kafka (count only), librdkafka's default fetch backoff"
 QUIX = "Quix Streams"
@@ -70,6 +74,8 @@ def targets() -> list[Target]:
     return [
         Target(">= 50 % of a raw confluent-kafka consume loop that only counts messages",
                BUZZLINE, RAW, ratio_at_least=0.5),
+        Target("exactly once (state in a changelog, transactions) costs <= 25 % of the "
+               "throughput", EXACTLY_ONCE, BUZZLINE, ratio_at_least=0.75),
         Target(">= 3x a Quix Streams application doing the same count by author",
                FROM_FIRST, QUIX, ratio_at_least=3.0),
         Target(">= 5,000x the teaching project's consumer (kafka-python, full redraw per "
@@ -77,12 +83,14 @@ def targets() -> list[Target]:
     ]
 
 
-def buzzline_consume(bootstrap: str, topic: str, n: int, workdir: Path,
-                     window: bool) -> tuple[float, float, dict[str, Any]]:
+def buzzline_consume(bootstrap: str, topic: str, n: int, workdir: Path, window: bool,
+                     state: str = "sqlite") -> tuple[float, float, dict[str, Any]]:
     """msgs/s of `buzzline consume basic` with its live chart, timed from its start and from
-    its first message (as the peers are), and the chart's frame stats."""
+    its first message (as the peers are), and the chart's frame stats; ``state``: where it
+    keeps its state (BUZZLINE_KAFKA_STATE)."""
     settings = bench_settings(bootstrap, workdir,
-                              BUZZ_CONSUMER_GROUP_ID=f"{PREFIX}buzzline-{uuid.uuid4().hex}")
+                              BUZZ_CONSUMER_GROUP_ID=f"{PREFIX}buzzline-{uuid.uuid4().hex}",
+                              BUZZLINE_KAFKA_STATE=state)
     started = time.perf_counter()
     prepared = prepare("basic", settings=settings, transport=KafkaTransport(settings),
                        produce=False,
@@ -204,6 +212,10 @@ def main() -> None:
             result.add(BUZZLINE, rate)
             result.add(FROM_FIRST, from_first)
             result.notes.append(describe_chart(run, chart))
+            rate, _, _ = buzzline_consume(bootstrap, topic, n, rundir / "eos", window,
+                                          state="changelog")
+            gc.collect()
+            result.add(EXACTLY_ONCE, rate)
             result.add(RAW, raw_consume(bootstrap, topic, n, FETCH_CONFIG))
             result.add(RAW_DEFAULT, raw_consume(bootstrap, topic, n))
             if not skipped[QUIX]:

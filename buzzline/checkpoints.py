@@ -132,6 +132,18 @@ class CheckpointStore:
             self._file.run(lambda: self._write(rows), lambda: self._write(rows))
         return refused
 
+    def save_pipelines(self, key: StateKey,
+                       parts: dict[int, tuple[int, Any, dict | None]]) -> dict[int, str]:
+        """``save`` of each partition's (position, pipeline, source)."""
+        return self.save(key, {p: Checkpoint(position, pipeline.state(), source)
+                               for p, (position, pipeline, source) in parts.items()})
+
+    def loaded(self, partition: int, pipeline: Any, source: dict | None) -> None:
+        """(Nothing to note: a save writes every state whole.)"""
+
+    def forget(self, partitions: Iterable[int]) -> None:
+        """(Nothing to note: a save writes every state whole.)"""
+
     def _write(self, rows: list[tuple]) -> None:
         with self._transaction():
             self._db.executemany(

@@ -14,7 +14,7 @@ bad message, and no rejected message goes without a record:
 import base64
 import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -106,22 +106,49 @@ class DeadLetters:
         self.limit = RECORD_BYTES
         self.failure: DeadLetterFailed | None = None  # the first one raised
         self._producer: Producer | None = None
+        # (partition, record) -> written in the consumer's transaction with the state of that
+        # partition (Kafka, state in a changelog): exactly once; None: sent by a producer
+        self.sink: Callable[[int, bytes], None] | None = None
+        self._sink_ready = False
 
     def add(self, rejected: Rejected, position: dict[str, Any],
             original_bytes: int | None = None) -> None:
         """Queue the dead letter of ``rejected`` (``original_bytes``: the size of a message
         whose first bytes only were read, e.g. a file line over the transport's limit)."""
-        producer = self._producer or self._open()
+        if self.sink is not None:
+            self._open_sink()
+        else:
+            producer = self._producer or self._open()
         letter = record(rejected, self.topic, self.app, position)
         if original_bytes is not None and original_bytes > len(rejected.raw):
             letter.update(truncated=True, original_bytes=original_bytes, sha256=None,
                           stored_bytes=len(rejected.raw))  # never held whole: no hash
         body, _ = encode(letter, rejected.raw, self.limit)
+        if self.sink is not None:
+            self.sink(int(position.get("partition") or 0), body)
+            self.count += 1
+            return
         try:
             producer.send(body)
         except (OSError, WriteFailed) as exc:
             raise self._failed(exc) from None
         self.count += 1
+
+    def _open_sink(self) -> None:
+        """The dead-letter topic made, its size limit known (once)."""
+        if self._sink_ready:
+            return
+        target = dlq_topic(self.topic)
+        ensure = getattr(self.transport, "ensure_topic", None)
+        try:
+            if ensure is not None:
+                ensure(target)
+        except (OSError, BuzzlineError) as exc:
+            raise self._failed(exc) from None
+        allowed = self.transport.max_message_bytes(target)
+        if allowed is not None:
+            self.limit = max(1024, min(RECORD_BYTES, allowed - KAFKA_OVERHEAD))
+        self._sink_ready = True
 
     def _open(self) -> Producer:
         target = dlq_topic(self.topic)
@@ -135,7 +162,8 @@ class DeadLetters:
         return self._producer
 
     def flush(self) -> None:
-        """Return once every dead letter added is stored; DeadLetterFailed if one is not."""
+        """Return once every dead letter added is stored; DeadLetterFailed if one is not
+        (with a ``sink``: they are committed with the state, or read again)."""
         if self._producer is not None:
             try:
                 self._producer.confirm()
@@ -155,6 +183,10 @@ class DeadLetters:
             log.debug("dead letters of %r, closing after the failure: %s", self.topic, exc)
         finally:
             self._producer = None
+
+    def refused(self, why: str) -> DeadLetterFailed:
+        """The error for dead letters the broker refused (in a transaction: ``sink``)."""
+        return self._failed(BuzzlineError(why))
 
     def _failed(self, exc: BaseException) -> DeadLetterFailed:
         if isinstance(exc, WriteFailed) and isinstance(exc.__cause__, OSError):

@@ -145,10 +145,11 @@ def test_kafka_consume_bench_runs(kafka_broker, tmp_path):
     assert case.case == "kafka-consume" and case.messages == 2000
     assert list(case.subjects) == [
         "buzzline", "buzzline, timed from its first message (as Quix and the teaching consumer)",
+        "buzzline, exactly once (state and offsets in Kafka transactions)",
         "raw confluent-kafka (count only)",
         "raw confluent-kafka (count only), librdkafka's default fetch backoff", *present]
     assert all(len(v) == 1 and v[0] > 0 for v in case.subjects.values()), case.subjects
-    assert [t.ratio_at_least for t in case.targets] == [0.5, 3.0, 5000.0]
+    assert [t.ratio_at_least for t in case.targets] == [0.5, 0.75, 3.0, 5000.0]
     assert any(n.startswith("run 1: buzzline chart") for n in case.notes), case.notes
     assert len([n for n in case.notes if "not installed" in n]) == len(skipped)
 

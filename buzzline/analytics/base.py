@@ -57,6 +57,10 @@ class Pipeline:
     def __contains__(self, name: str) -> bool:
         return name in self._analytics
 
+    def items(self) -> list[tuple[str, Analytic]]:
+        """(name, analytic) of each analytic, in order."""
+        return list(self._analytics.items())
+
     def update(self, messages: Sequence[Any]) -> list[Event]:
         events: list[Event] = []
         if messages:

@@ -49,18 +49,34 @@ class Counts(Analytic):
         self._watched = False
         self._summed: list[tuple[Counts, int]] | None = None  # a view: parts, versions taken
         self._leaders = Leaders(max(top, DEFAULT_TOP_K))
+        # the keys counted since the last ``take_changed`` (None: not tracked): what a
+        # changelog writes, rather than every key
+        self._dirty: set[Any] | None = None
 
     def update(self, messages: Sequence[Any]) -> list[Event]:
-        if self._watched:
+        if self._watched or self._dirty is not None:
             keys = list(map(self._get, messages))
             self._counts.update(keys)
-            self._changes += keys
+            if self._watched:
+                self._changes += keys
+            if self._dirty is not None:
+                self._dirty.update(keys)
         else:
             self._counts.update(map(self._get, messages))
         self._total += len(messages)
         self._version += 1
         self._leaders.valid = False
         return []
+
+    def track_changes(self) -> None:
+        """Note the keys counted from now on (``take_changed``)."""
+        self._dirty = set()
+
+    def take_changed(self) -> dict[Any, int]:
+        """The counts of the keys counted since the last call (or ``track_changes``)."""
+        dirty, counts = self._dirty or set(), self._counts
+        self._dirty = set()
+        return {key: counts[key] for key in dirty}
 
     def counts(self) -> dict[str, int]:
         """A copy of every count, safe to hand to another thread (O(keys): not per frame)."""

@@ -18,12 +18,13 @@ from buzzline.cli.dlq import dlq
 from buzzline.cli.kafka import kafka
 from buzzline.cli.produce import produce
 from buzzline.cli.run import run
+from buzzline.cli.state import state
 from buzzline.engine.signals import defer_signals, ignore_signals, release_signals
 from buzzline.errors import BuzzlineError
 
 log = logging.getLogger("buzzline.cli")
 COMMANDS: tuple[click.Command, ...] = (produce, consume, demo, run, data, dlq, kafka, charts,
-                                       dashboard)
+                                       dashboard, state)
 # commands that run a Session: a Ctrl-C from the start of the process stops them cleanly
 SESSION_COMMANDS = ("produce", "consume", "demo", "run")
 

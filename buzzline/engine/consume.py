@@ -2,9 +2,10 @@
 
 It runs in its own thread; the chart frame loop reads the combined analytics (``pipeline``)
 under ``lock``. Each partition's analytics are checkpointed with their positions (see
-``engine.partitions``), so a restart resumes exactly where the last checkpoint left off. Bad
-messages go to the dead-letter sink, one log line each (the first ones, then every 1000th);
-they never stop the consumer.
+``engine.partitions``; on Kafka in the group's changelog topic, with the offsets and dead
+letters in one transaction: ``engine.stores``, ``engine.fence``), so a restart resumes exactly
+where the last checkpoint left off, on any machine. Bad messages go to the dead-letter sink,
+one log line each (the first ones, then every 1000th); they never stop the consumer.
 """
 
 import logging
@@ -14,15 +15,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from buzzline.checkpoints import FILE_NAME, CheckpointStore, StateKey
+from buzzline.checkpoints import StateKey
 from buzzline.clock import Clock, SystemClock
-from buzzline.deadletter import DeadLetters
+from buzzline.deadletter import DeadLetters, dlq_topic
+from buzzline.engine.fence import Fence
 from buzzline.engine.gate import Gate
 from buzzline.engine.partitions import Partitions
 from buzzline.engine.rejections import Rejections
+from buzzline.engine.stores import open_store
 from buzzline.errors import WriteFailed
 from buzzline.messages import Rejected, decode_batch
 from buzzline.settings import Settings
+from buzzline.state.base import Fenced
 from buzzline.streams.base import Stream
 from buzzline.transports.base import Batch, StartAt, Transport
 
@@ -58,10 +62,9 @@ class ConsumeJob:
 
     def __post_init__(self) -> None:
         group = self.app.group(self.settings)
-        store = None
-        if self.transport.checkpoints:
-            store = CheckpointStore(self.settings.data_dir / FILE_NAME)
         key = StateKey(self.transport.name, self.app.name, group, self.topic)
+        store, changelog = open_store(self.transport, self.settings.data_dir, key)
+        self.transactional = changelog is not None
         fresh = self.reset_state or self.start != "committed"
         if store is not None and fresh and store.clear(key):
             log.info("%s: saved state forgotten (%s)", key,
@@ -73,14 +76,23 @@ class ConsumeJob:
         self.lag: dict[int, int] | None = None
         self.dead_letters = DeadLetters(self.transport, self.topic, self.app.name)
         self.rejections = Rejections(self.app.name, self.dead_letters)
+        if changelog is not None:  # dead letters in the state's transactions: exactly once
+            changelog.letters_topic = dlq_topic(self.topic)
+            self.dead_letters.sink = changelog.add_letter
+            changelog.letters_failure = self.dead_letters.refused
+            changelog.prepare()  # its transactions ready before the first message
         self._consistent = True  # false while a batch is half applied: no checkpoint then
         self._closing = False
         self._lost: set[int] = set()  # lost in an outage, still in the combined counts
+        self._lost_here: set[int] = set()  # ... in a changelog: never written again
         resume = {} if self.transport.rebalances else self.state.restore()
         self._consumer = self.transport.consumer(
             self.topic, group=group, start=self.start, start_positions=resume or None,
             sources=self.state.sources or None)
         self._consumer.listener = self
+        self._fence = Fence(self.app.name, self.state, self.lock) if self.transactional else None
+        if self._fence is not None:
+            self._fence.attach(self._consumer, store)
         self.lag_unit = self._consumer.lag_unit
         for partition, position in self._consumer.positions().items():
             if position < resume.get(partition, 0):  # the transport could not resume there
@@ -90,6 +102,10 @@ class ConsumeJob:
     # -- the Assignments listener: called from inside poll when a group rebalances
     def assigned(self, bounds: dict[int, tuple[int, int]]) -> dict[int, int]:
         gone, self._lost = self._lost - bounds.keys(), set()
+        if self.transactional:  # lost ones given back: the changelog's state, not ours
+            self.state.drop(self._lost_here & bounds.keys())
+            gone |= self._lost_here - bounds.keys()
+            self._lost_here = set()
         resume = self.state.restore(bounds)
         with self.lock:
             self.state.drop(gone)  # lost during an outage and not given back
@@ -98,12 +114,17 @@ class ConsumeJob:
 
     def lost(self, partitions: list[int]) -> None:
         """The broker was out of reach: saved, and kept in the combined counts until
-        the next assignment says which ones come back."""
-        self._checkpoint(partitions)
+        the next assignment says which ones come back (in a changelog: not saved, as another
+        member may have them; the next assignment brings back the group's committed state)."""
+        if self._fence is not None:  # nothing can be committed for them: kept for the display
+            self._fence.lost(partitions)
+            self._lost_here.update(partitions)
+        else:
+            self._checkpoint(partitions)
         self._lost.update(partitions)
 
     def revoked(self, partitions: list[int]) -> dict[int, int]:
-        saved = self._checkpoint(partitions)
+        saved = self._checkpoint(partitions, revoking=True)
         if self._closing:  # leaving the group: the chart and summary keep the last numbers
             return saved
         with self.lock:
@@ -111,20 +132,33 @@ class ConsumeJob:
             self.state.combine()
         return saved
 
-    def _checkpoint(self, partitions: list[int] | None = None) -> dict[int, int]:
-        """Save state and positions (only between whole batches); returns what is saved."""
+    def _checkpoint(self, partitions: list[int] | None = None,
+                    revoking: bool = False) -> dict[int, int]:
+        """Save state and positions (only between whole batches); returns what is saved.
+        ``revoking``: in a rebalance (a refused transaction needs no rejoining then)."""
         if not self._consistent:
             return {}
         held, sources = self._consumer.positions(), self._consumer.identity()
         if sources is not None:  # a file: it may have moved on to another with no message
             self.state.advance({p: held[p] for p in sources if p in held})
         self.state.advance({p: o for p, o in held.items() if p not in self.state.positions})
+        if self.transactional:  # a lost partition may be another member's: not written
+            partitions = [p for p in (self.state.positions if partitions is None else
+                                      partitions) if p not in self._lost_here]
         try:
             return self.state.checkpoint(partitions, sources)
+        except Fenced as exc:
+            assert self._fence is not None
+            self._fence.taken(list(self.state.parts), str(exc), rewind=not revoking)
+            return {}
         except sqlite3.Error as exc:  # a full disk: "database or disk is full"
+            self._consistent = False  # nothing more is saved in this run (it stops)
             raise WriteFailed(f"cannot save the checkpoint in {self.settings.data_dir}: {exc}; "
                               "the previous checkpoint is kept (a restart resumes from it)"
                               ) from exc
+        except BaseException:
+            self._consistent = False
+            raise
 
     def run(self) -> None:
         last_message = time.monotonic()
@@ -148,8 +182,10 @@ class ConsumeJob:
                         self.lag = consumer.lag()
                         last_message = time.monotonic()
                     if time.monotonic() >= next_checkpoint:
+                        began = time.monotonic()
                         consumer.commit(self._checkpoint())
                         next_checkpoint = time.monotonic() + every
+                        last_message += next_checkpoint - every - began  # saving is not idle
                     if self.count is not None and self.read >= self.count:
                         break
                     since = consumer.idle_from()  # None: not assigned yet, not idle

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterable
 
 import buzzline.state_codec as state_codec
 from buzzline.analytics import Pipeline
-from buzzline.checkpoints import Checkpoint, CheckpointStore, Damaged, StateKey
+from buzzline.checkpoints import Damaged, StateKey
+from buzzline.state.base import StateStore
 
 log = logging.getLogger(__name__)
 # what loading a state of the wrong shape raises (a key missing, a value of the wrong type...)
@@ -25,7 +26,7 @@ LOAD_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, Arit
 
 
 class Partitions:
-    def __init__(self, make: Callable[[], Pipeline], store: CheckpointStore | None,
+    def __init__(self, make: Callable[[], Pipeline], store: StateStore | None,
                  key: StateKey) -> None:
         self.make, self.store, self.key = make, store, key
         self.combined = make()
@@ -84,6 +85,7 @@ class Partitions:
                 continue
             self._jump += _total(pipeline) - _total(self.parts.get(partition))
             self.parts[partition] = pipeline
+            self.store.loaded(partition, pipeline, checkpoint.source)
             self.positions[partition] = self._saved[partition] = resume[partition] = position
             if checkpoint.source is not None:
                 self.sources[partition] = checkpoint.source
@@ -126,6 +128,9 @@ class Partitions:
         self.drop([partition])
 
     def drop(self, partitions: Iterable[int]) -> None:
+        partitions = list(partitions)
+        if self.store is not None:
+            self.store.forget(partitions)
         for partition in partitions:
             self._jump -= _total(self.parts.pop(partition, None))
             self.positions.pop(partition, None)
@@ -155,9 +160,8 @@ class Partitions:
                    if p in self.positions and (self._saved.get(p) != self.positions[p] or
                                                self._saved_source.get(p) != _same(found.get(p)))}
         if store is not None and changed:
-            refused = store.save(self.key, {
-                p: Checkpoint(position, self.part(p).state(), found.get(p))
-                for p, position in changed.items()})
+            refused = store.save_pipelines(self.key, {
+                p: (position, self.part(p), found.get(p)) for p, position in changed.items()})
             if store.generation != self._generation:  # replaced while saving: all again
                 return self.checkpoint(partitions, sources)
             for partition, why in refused.items():

@@ -2,24 +2,30 @@
 
 Producers: idempotent, acks=all, batched (linger), optional compression, delivery reports
 counted; a message that finally fails makes ``close`` raise (exit code 1). Consumers: a group,
-manual commits after each processed batch (at-least-once), close = commit + leave the group.
+read_committed; their offsets committed with the group's analytic state in one transaction
+(``changelog_store``, exactly once; BUZZLINE_KAFKA_STATE=sqlite: committed after each saved
+checkpoint, at-least-once), close = commit + leave the group.
 A broker that does not answer is one line and exit code 2 within the connect timeout.
 """
 
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from confluent_kafka import Consumer as RdConsumer
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
+from buzzline.checkpoints import StateKey
 from buzzline.errors import TransportUnavailable
 from buzzline.settings import Settings
 from buzzline.transports.base import StartAt, Transport
 from buzzline.transports.kafka_client import KafkaConsumer, KafkaProducer
 from buzzline.transports.kafka_config import client_config
 from buzzline.transports.kafka_reach import Failures, refusal, tcp_outcome, unreachable
+
+if TYPE_CHECKING:
+    from buzzline.state.changelog import ChangelogStore
 
 log = logging.getLogger(__name__)
 PRODUCER_MESSAGE_BYTES = 1_000_000  # librdkafka's message.max.bytes default
@@ -132,6 +138,21 @@ class KafkaTransport(Transport):
                         exc, limit)
             return limit
 
+    def changelog_store(self, key: StateKey) -> "ChangelogStore | None":
+        """Where a group keeps the state of ``key`` (its topic made first): a changelog topic,
+        written with the offsets in transactions; None with BUZZLINE_KAFKA_STATE=sqlite."""
+        if self.settings.kafka_state != "changelog":
+            return None
+        from buzzline.state.changelog import ChangelogStore
+        from buzzline.state.names import changelog_topic
+        from buzzline.state.topic import ensure_changelog
+
+        self.ensure_topic(key.topic)
+        changelog = changelog_topic(key.group, key.app, key.topic)
+        ensure_changelog(self.admin, key.topic, changelog)
+        return ChangelogStore(self.config, changelog, key,
+                              max(30.0, 2 * self.settings.kafka_session_timeout))
+
     def producer(self, topic: str, reset: bool = False) -> KafkaProducer:
         self.ensure_topic(topic, reset=reset)
         return KafkaProducer(self.config, topic, self.settings.kafka_compression)
@@ -144,6 +165,7 @@ class KafkaTransport(Transport):
             start_positions = self.end_offsets(topic)  # exactly what arrives from now on
         timeout = int(self.settings.kafka_session_timeout * 1000)
         config = {**self.config, "session.timeout.ms": timeout,
+                  "isolation.level": "read_committed",
                   "heartbeat.interval.ms": max(100, min(3000, timeout // 3)),
                   **FETCH_CONFIG}
         return KafkaConsumer(config, topic, group, start, start_positions)

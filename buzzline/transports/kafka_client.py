@@ -44,14 +44,44 @@ class KafkaConsumer(Consumer):
                                  on_lost=self._on_lost)
         self._closed = False
 
+    # True: offsets are committed by the caller, in its transactions (with its state), not here
+    offsets_in_transactions = False
+
     def outage(self) -> str | None:
         return "broker unreachable" if self._broker.down_since is not None else None
 
     def idle_from(self) -> float | None:
         return self._first_assigned  # joining a group (3 s on a broker's defaults) is no idle
 
+    def group_metadata(self) -> object:
+        """The group generation and member, for ``send_offsets_to_transaction``."""
+        return self._consumer.consumer_group_metadata()
+
+    def rewind(self, positions: dict[int, int | None]) -> None:
+        """Read the partitions again from ``positions`` (None: the group's committed offset,
+        else the beginning), e.g. after a refused transaction; a partition that is no longer
+        this consumer's is left to the group's next assignment."""
+        unknown = [TopicPartition(self.topic, p) for p, o in positions.items() if o is None]
+        committed = self._committed_offsets(unknown)
+        for partition, position in positions.items():
+            offset = position if position is not None else committed.get(partition, -1)
+            try:
+                self._consumer.seek(TopicPartition(self.topic, partition,
+                                                   offset if offset >= 0 else OFFSET_BEGINNING))
+            except KafkaException as exc:
+                log.debug("%s: cannot read partition %d again: %s", self.topic, partition,
+                          exc.args[0].str())
+                continue
+            if offset >= 0:
+                self._positions[partition] = offset
+            else:
+                self._positions.pop(partition, None)
+
     def _on_assign(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
         bounds = {tp.partition: self._bounds(tp) for tp in partitions}
+        # offsets committed in transactions: read first, which waits for a transaction still
+        # open (a zombie's) to end, so the state restored next is the one that goes with them
+        stable = self._committed_offsets(partitions) if self.offsets_in_transactions else None
         saved = self.listener.assigned(bounds) if self.listener is not None else {}
         for tp in partitions:
             # the start rule applies to a partition's first assignment only: when a rebalance
@@ -64,7 +94,8 @@ class KafkaConsumer(Consumer):
             elif first and self.start == "beginning":
                 tp.offset = OFFSET_BEGINNING
             self._started.add(tp.partition)
-        committed = self._committed_offsets([tp for tp in partitions if tp.offset < 0])
+        unsaved = [tp for tp in partitions if tp.offset < 0]
+        committed = self._committed_offsets(unsaved) if stable is None else stable
         for tp in partitions:
             # a concrete offset for every partition, so positions() knows it before any message
             low, high = bounds[tp.partition]
@@ -116,8 +147,9 @@ class KafkaConsumer(Consumer):
         """The session timed out (the broker out of reach): the partitions may be another
         member's already, so nothing is committed for them."""
         mine = {tp.partition for tp in partitions}
-        log.info("%s: partitions %s lost (no answer from the group within the session "
-                 "timeout); their counts stay until the group answers", self.topic, sorted(mine))
+        log.log(logging.DEBUG if self.offsets_in_transactions else logging.INFO,
+                "%s: partitions %s lost (no answer from the group within the session "
+                "timeout); their counts stay until the group answers", self.topic, sorted(mine))
         if self.listener is not None:
             self.listener.lost(sorted(mine))
         self._assigned -= mine
@@ -143,6 +175,12 @@ class KafkaConsumer(Consumer):
                 return Batch(caught_up=False)
         self._broker.reached()
         batch = consumed_batch(messages)
+        if batch.runs and any(p not in self._assigned for p, _, _ in batch.runs):
+            # fetched before a partition was taken away (lost, or a refused transaction)
+            messages = [m for m in messages if m.partition() in self._assigned]
+            if not messages:
+                return Batch(caught_up=False)
+            batch = consumed_batch(messages)
         self._positions.update(batch.positions)
         return batch
 
@@ -177,7 +215,7 @@ class KafkaConsumer(Consumer):
         self._commit(mine, wait=False)
 
     def _commit(self, positions: dict[int, int], wait: bool) -> None:
-        if not positions:
+        if not positions or self.offsets_in_transactions:
             return
         offsets = [TopicPartition(self.topic, p, o) for p, o in positions.items()]
         try:
