@@ -47,8 +47,9 @@ class Settings:
     # a consumer that died without leaving its group is replaced after this long
     kafka_session_timeout: float = _env("KAFKA_SESSION_TIMEOUT_SECONDS", 10.0, minimum=1,
                                         maximum=DAY)
-    # where a Kafka consumer group keeps its analytic state: a changelog topic (transactions)
-    kafka_state: str = _env("BUZZLINE_KAFKA_STATE", "changelog", choices=("changelog", "sqlite"))
+    # where a Kafka consumer keeps its analytic state: "sqlite" (the data folder's checkpoint
+    # file) or "changelog" (the group's changelog topic, in transactions: any machine)
+    kafka_state: str = _env("BUZZLINE_KAFKA_STATE", "sqlite", choices=("sqlite", "changelog"))
     # where `buzzline kafka` keeps the broker: its install cache and its data
     kafka_cache_dir: Path = _env("BUZZLINE_KAFKA_CACHE", Path(""))
     kafka_data_dir: Path = _env("BUZZLINE_KAFKA_DATA", Path(""))

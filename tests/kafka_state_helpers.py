@@ -84,7 +84,8 @@ def env_for(folder: Path, bootstrap: str, group: str, **extra: str) -> dict[str,
     folder.mkdir(parents=True, exist_ok=True)
     return subprocess_env(folder, KAFKA_BROKER_ADDRESS=bootstrap, BUZZLINE_TRANSPORT="kafka",
                           BUZZ_CONSUMER_GROUP_ID=group, HOME=str(folder),
-                          KAFKA_SESSION_TIMEOUT_SECONDS="6", **extra)
+                          KAFKA_SESSION_TIMEOUT_SECONDS="6", BUZZLINE_KAFKA_STATE="changelog",
+                          **extra)
 
 
 def consumer(folder: Path, env: dict[str, str], topic: str, *extra: str) -> subprocess.Popen:

@@ -1,6 +1,7 @@
-"""State in Kafka (issue 15): consumers of one group on "machines" that share nothing on disk
-(their own data dir and HOME each) count every message exactly once, whoever held which
-partition, and ``buzzline state show`` gives the group's total from the changelog."""
+"""State in Kafka (issue 15, BUZZLINE_KAFKA_STATE=changelog): consumers of one group on
+"machines" that share nothing on disk (their own data dir and HOME each) count every message
+exactly once, whoever held which partition, and ``buzzline state show`` gives the group's total
+from the changelog."""
 
 import os
 import re

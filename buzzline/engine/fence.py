@@ -19,6 +19,7 @@ class Fence:
         self.name, self.state, self.lock = name, state, lock
         self.consumer: Any = None
         self.fenced = 0  # times partitions were taken away
+        self._told: set[int] = set()  # partitions a refused transaction already spoke of
 
     def attach(self, consumer: Any, store: Any) -> None:
         """Offsets go in ``store``'s transactions, fenced by ``consumer``'s generation."""
@@ -30,7 +31,8 @@ class Fence:
         """The group went on without this consumer (it was frozen, or could not reach the
         broker) and gave ``partitions`` away: kept for the display, never written."""
         held = sorted(p for p in partitions if p in self.state.parts)
-        if held:
+        told, self._told = self._told & set(partitions), self._told - set(partitions)
+        if held and not told:  # (a refused transaction said it already)
             self.fenced += 1
             log.warning("%s: partitions %s lost: no answer from the group within the session "
                         "timeout (frozen, or the broker out of reach); nothing is committed for "
@@ -53,6 +55,7 @@ class Fence:
             self.state.combine()
         if rewind and self.consumer is not None:
             reading = self.consumer.positions()
+            self._told = set(reading)  # if the group takes them away now: the same story
             resume = self.state.restore({p: (-1, -1) for p in reading})
             self.consumer.rewind({p: resume.get(p) for p in reading})
             with self.lock:

@@ -175,7 +175,8 @@ class KafkaConsumer(Consumer):
                 return Batch(caught_up=False)
         self._broker.reached()
         batch = consumed_batch(messages)
-        if batch.runs and any(p not in self._assigned for p, _, _ in batch.runs):
+        if self.offsets_in_transactions and batch.runs and any(
+                p not in self._assigned for p, _, _ in batch.runs):
             # fetched before a partition was taken away (lost, or a refused transaction)
             messages = [m for m in messages if m.partition() in self._assigned]
             if not messages:
