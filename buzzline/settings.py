@@ -49,7 +49,7 @@ class Settings:
                                         maximum=DAY)
     # where a Kafka consumer keeps its analytic state: "sqlite" (the data folder's checkpoint
     # file) or "changelog" (the group's changelog topic, in transactions: any machine)
-    kafka_state: str = _env("BUZZLINE_KAFKA_STATE", "sqlite", choices=("sqlite", "changelog"))
+    kafka_state: str = _env("BUZZLINE_KAFKA_STATE", "changelog", choices=("sqlite", "changelog"))
     # where `buzzline kafka` keeps the broker: its install cache and its data
     kafka_cache_dir: Path = _env("BUZZLINE_KAFKA_CACHE", Path(""))
     kafka_data_dir: Path = _env("BUZZLINE_KAFKA_DATA", Path(""))

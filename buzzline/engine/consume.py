@@ -160,6 +160,10 @@ class ConsumeJob:
             self._consistent = False
             raise
 
+    def counted(self) -> int:
+        """Messages read in this run that stand (not dropped to be read again)."""
+        return self.read - self.state.undone
+
     def run(self) -> None:
         last_message = time.monotonic()
         every = self.settings.checkpoint_seconds
@@ -171,7 +175,7 @@ class ConsumeJob:
                 while not self.stop.is_set():
                     limit = BATCH_MESSAGES
                     if self.count is not None:
-                        limit = max(1, min(limit, self.count - self.read))
+                        limit = max(1, min(limit, self.count - self.counted()))
                     self.gate.pause()
                     batch = consumer.poll(max_messages=limit, timeout=0)
                     if not (batch.values or batch.oversized):
@@ -186,7 +190,7 @@ class ConsumeJob:
                         consumer.commit(self._checkpoint())
                         next_checkpoint = time.monotonic() + every
                         last_message += next_checkpoint - every - began  # saving is not idle
-                    if self.count is not None and self.read >= self.count:
+                    if self.count is not None and self.counted() >= self.count:
                         break
                     since = consumer.idle_from()  # None: not assigned yet, not idle
                     idle = 0.0 if since is None else time.monotonic() - max(last_message, since)

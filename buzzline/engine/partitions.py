@@ -38,6 +38,10 @@ class Partitions:
         self._jump = 0  # messages that arrived with loaded or left with dropped partitions
         self._generation = store.generation if store is not None else 0
         self._unsaved: set[int] = set()  # partitions whose state could not be saved
+        self._saved_total: dict[int, int] = {}  # partition -> its messages when last saved
+        # messages counted but dropped before they were saved (a refused or lost partition,
+        # read again from its last save, here or by another member)
+        self.undone = 0
 
     def part(self, partition: int) -> Pipeline:
         found = self.parts.get(partition)
@@ -85,6 +89,7 @@ class Partitions:
                 continue
             self._jump += _total(pipeline) - _total(self.parts.get(partition))
             self.parts[partition] = pipeline
+            self._saved_total[partition] = _total(pipeline)
             self.store.loaded(partition, pipeline, checkpoint.source)
             self.positions[partition] = self._saved[partition] = resume[partition] = position
             if checkpoint.source is not None:
@@ -125,14 +130,20 @@ class Partitions:
 
     def start_over(self, partition: int) -> None:
         """Forget a partition's state (its topic went back: emptied or recreated)."""
-        self.drop([partition])
+        self.drop([partition], undo=False)
 
-    def drop(self, partitions: Iterable[int]) -> None:
+    def drop(self, partitions: Iterable[int], undo: bool = True) -> None:
+        """Partitions no longer held, or held again from their last save; with ``undo``
+        what they counted since that save is added to ``undone``."""
         partitions = list(partitions)
         if self.store is not None:
             self.store.forget(partitions)
         for partition in partitions:
-            self._jump -= _total(self.parts.pop(partition, None))
+            total = _total(self.parts.pop(partition, None))
+            saved = self._saved_total.pop(partition, 0)
+            if undo and partition in self.positions:
+                self.undone += max(0, total - saved)
+            self._jump -= total
             self.positions.pop(partition, None)
             self._saved.pop(partition, None)
             self._unsaved.discard(partition)
@@ -172,6 +183,7 @@ class Partitions:
                                 partition, why)
             self._unsaved = (self._unsaved | set(refused)) - set(changed)
         self._saved.update(changed)
+        self._saved_total.update((p, _total(self.parts.get(p))) for p in changed)
         self._saved_source.update((p, _same(found.get(p))) for p in changed)
         return {p: self._saved[p] for p in wanted if p in self._saved}
 

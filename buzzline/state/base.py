@@ -13,6 +13,11 @@ class Fenced(BuzzlineError):
     """A transaction was refused (another member holds the partitions now): aborted."""
 
 
+class NotNow(BuzzlineError):
+    """A transaction could not be committed now (the broker out of reach): aborted, the
+    state kept in memory and written at the next save."""
+
+
 class StateStore(Protocol):
     @property
     def generation(self) -> int:

@@ -13,12 +13,13 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from confluent_kafka import KafkaException, Producer, TopicPartition
+from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
 
 from buzzline.analytics import Pipeline
 from buzzline.checkpoints import Checkpoint, Damaged, StateKey
 from buzzline.errors import BuzzlineError, TransportUnavailable, WriteFailed
-from buzzline.state.base import Fenced
+from buzzline.state.base import Fenced, NotNow
+from buzzline.state.deadline import Stuck, within
 from buzzline.state.records import (
     Record,
     Written,
@@ -33,6 +34,12 @@ from buzzline.state_codec import StateError
 
 log = logging.getLogger(__name__)
 COMMIT_TRIES = 3
+OFFSETS_TIMEOUT = 20.0  # seconds for send_offsets_to_transaction; given up 10 s later
+# errors that say "the broker or coordinator cannot be reached now", not "you are fenced"
+UNREACHABLE = {KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
+               KafkaError._MSG_TIMED_OUT, KafkaError.COORDINATOR_NOT_AVAILABLE,
+               KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+               KafkaError.REQUEST_TIMED_OUT}
 
 
 class ChangelogStore:
@@ -54,6 +61,7 @@ class ChangelogStore:
         self.letters_failure: Callable[[str], BuzzlineError] | None = None  # says it
         self._letters: dict[int, list[bytes]] = {}
         self._refused: list[tuple[str, str]] = []  # (topic, why) of records the broker refused
+        self._abandoned: list[Producer] = []  # stuck in a call (see state.deadline): kept
 
     # -- the CheckpointStore interface the Partitions use
     def start_over(self, key: StateKey) -> str | None:
@@ -113,7 +121,10 @@ class ChangelogStore:
                 refused[partition] = str(exc)
         offsets = [TopicPartition(key.topic, p, parts[p][0]) for p in records]
         if records:
-            self._transaction(records, offsets)
+            try:
+                self._transaction(records, offsets)
+            except NotNow as exc:  # kept in memory, written at the next save
+                return {**refused, **{p: str(exc) for p in records}}
             self._written.update(written)
         return refused
 
@@ -156,23 +167,51 @@ class ChangelogStore:
                      offsets: list[TopicPartition]) -> None:
         producer = None
         self._refused.clear()
+        letters = {p: self._letters.pop(p) for p in records if offsets and p in self._letters}
         try:
             producer = self._ready()
             producer.begin_transaction()
             for partition, batch in records.items():
                 for record_key, value in batch:
                     self._produce(producer, self.changelog, partition, record_key, value)
-                for letter in self._letters.pop(partition, []) if offsets else []:
+                for letter in letters.get(partition, []):
                     self._produce(producer, self.letters_topic or "", None, None, letter)
             if offsets:
                 if self.group_metadata is None:
                     raise BuzzlineError("the changelog store has no consumer group metadata")
-                producer.send_offsets_to_transaction(offsets, self.group_metadata(), 30)
+                metadata, tx = self.group_metadata(), producer
+                within(lambda: tx.send_offsets_to_transaction(offsets, metadata,
+                                                              OFFSETS_TIMEOUT),
+                       OFFSETS_TIMEOUT + 10, "the offsets of the transaction")
             self._commit(producer)
+        except Stuck as exc:
+            self._give_up(producer, letters)
+            raise NotNow(f"the transaction of {self.key} is not committed ({exc}): tried again "
+                         "at the next save") from None
         except KafkaException as exc:
             error = exc.args[0]
             self._abort(producer, error)
+            if not self._refused and error.code() in UNREACHABLE:
+                self._keep(letters)
+                raise NotNow(f"the transaction of {self.key} is not committed (the broker is out "
+                             f"of reach: {error.str()}): tried again at the next save") from None
+            self._letters.clear()  # their messages are read again
             raise self._failure(error) from None
+
+    def _give_up(self, producer: Producer | None, letters: dict[int, list[bytes]]) -> None:
+        """``producer`` is stuck in a call: left to itself (the broker aborts its transaction
+        after the transaction timeout); the next save starts a new one and writes every
+        partition whole."""
+        if producer is not None:
+            self._abandoned.append(producer)
+        self._producer = None
+        self._written.clear()
+        self._keep(letters)
+
+    def _keep(self, letters: dict[int, list[bytes]]) -> None:
+        """Dead letters of a transaction that did not happen: in the next one."""
+        for partition, bodies in letters.items():
+            self._letters[partition] = bodies + self._letters.get(partition, [])
 
     def _failure(self, error: Any) -> BuzzlineError:
         """A record the broker refused (too large...): the consumer stops, nothing committed
@@ -216,7 +255,6 @@ class ChangelogStore:
 
     def _abort(self, producer: Producer | None, error: Any) -> None:
         self._written.clear()  # what the changelog holds is not known any more
-        self._letters.clear()  # their messages are read again
         if producer is None or error.fatal():
             self._producer = None  # a new producer (a new transactional.id) next time
             return
