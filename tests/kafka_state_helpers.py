@@ -10,7 +10,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+from confluent_kafka import (
+    OFFSET_BEGINNING,
+    Consumer,
+    ConsumerGroupTopicPartitions,
+    KafkaError,
+    KafkaException,
+    TopicPartition,
+)
+from confluent_kafka.admin import AdminClient
 
 from buzzline.messages import Buzz
 from buzzline.settings import load_settings
@@ -79,6 +87,46 @@ def truth(bootstrap: str, topic: str, timeout: float = 120.0) -> Counter[str]:
     return counts
 
 
+def wait_for(condition, timeout: float, what: str, every: float = 0.2) -> None:
+    """Until ``condition()`` is true, else fail naming ``what``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout:.0f} s"
+        time.sleep(every)
+
+
+def members(bootstrap: str, group: str) -> dict[str, set[int]]:
+    """The group's members now (member id -> the partitions assigned to it), from the
+    group coordinator; empty while the group rebalances or has none."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    try:
+        found = admin.describe_consumer_groups([group], request_timeout=10)[group].result()
+    except KafkaException:  # the coordinator not known yet, or moving: ask again
+        return {}
+    if str(found.state).rsplit(".", 1)[-1] != "STABLE":
+        return {}
+    return {m.member_id: {tp.partition for tp in m.assignment.topic_partitions}
+            for m in found.members}
+
+
+def committed(bootstrap: str, group: str, topic: str, partitions: int = 3) -> dict[int, int]:
+    """The group's committed offsets on ``topic`` (-1001: none yet)."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    request = ConsumerGroupTopicPartitions(
+        group, [TopicPartition(topic, p) for p in range(partitions)])
+    result = admin.list_consumer_group_offsets([request], require_stable=True)[group].result()
+    return {tp.partition: tp.offset for tp in result.topic_partitions}
+
+
+def counted(folder: Path) -> int:
+    """The messages a consumer's last status line says it counted (0 before any)."""
+    lines = [line for line in (folder / "stderr.txt").read_text().splitlines()
+             if " msgs " in line]
+    if not lines:
+        return 0
+    return int(lines[-1].split(" msgs ")[0].rsplit(" ", 1)[-1].replace(",", ""))
+
+
 def env_for(folder: Path, bootstrap: str, group: str, **extra: str) -> dict[str, str]:
     """A machine of its own: data dir and HOME under ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -109,5 +157,5 @@ def state_show(env: dict[str, str], topic: str, cwd: Path) -> dict:
     return json.loads(done.stdout)
 
 
-__all__ = ["ROOT", "Producing", "consumer", "env_for", "finish", "kafka", "produce",
-           "state_show", "truth"]
+__all__ = ["ROOT", "Producing", "committed", "consumer", "counted", "env_for", "finish",
+           "kafka", "members", "produce", "state_show", "truth", "wait_for"]

@@ -353,13 +353,15 @@ def test_a_damaged_row_is_reported_by_load(tmp_path):
 @pytest.mark.parametrize("damaged", ["one-partition", "the-file"])
 def test_on_kafka_a_damaged_checkpoint_counts_from_the_first_offset(kafka_broker, kafka_topic,
                                                                     tmp_path, caplog, damaged):
-    """A real broker, 3 partitions: the damaged partition (or, the file damaged, every one) is
+    """A real broker, 3 partitions, state in the data folder (BUZZLINE_KAFKA_STATE=sqlite): the
+    damaged partition (or, the file damaged, every one) is
     read again from its first offset; the totals stay those of the whole topic."""
     from tests.test_kafka_transport import produce_ids, transport
 
     settings = load_settings(environ={"KAFKA_BROKER_ADDRESS": kafka_broker.bootstrap},
                              env_file=None, data_dir=tmp_path, checkpoint_seconds=0,
-                             buzz_consumer_group_id=f"g-{damaged}")
+                             buzz_consumer_group_id=f"g-{damaged}",
+                             kafka_state="sqlite")  # the SQLite file on Kafka, still a choice
     app = get_app("basic")
     produce_ids(kafka_broker.bootstrap, kafka_topic, 3000)
     first = ConsumeJob(app, settings, transport(kafka_broker.bootstrap), kafka_topic, count=3000)

@@ -23,6 +23,7 @@ from buzzline.settings import load_settings
 from buzzline.transports.kafka import KafkaTransport
 from tests.conftest import subprocess_env
 from tests.kafka_fixtures import KafkaTestBroker, broker_config
+from tests.kafka_state_helpers import committed
 from tests.test_crash import AUTHORS, PacedProducer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -130,6 +131,11 @@ def test_status_during_an_outage_says_broker_unreachable_and_keeps_counts(
     counts: list[int] = []
     try:
         wait_for(lambda: job.totals.messages == 1000, 60, "the first 1,000 counted")
+        # ... and committed (state in Kafka: what is not committed is read again after the
+        # outage, so the count would go back to the last commit meanwhile)
+        group = job.app.group(settings)
+        wait_for(lambda: sum(committed(broker.bootstrap, group, kafka_topic, 2).values()) == 1000,
+                 60, "the first 1,000 committed")
         assert "unreachable" not in job.status()
         assert publisher.record(job, "x", "running")["outage"] is None
         stop(broker.config)

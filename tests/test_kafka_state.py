@@ -14,12 +14,15 @@ import pytest
 
 from tests.kafka_state_helpers import (
     Producing,
+    committed,
     consumer,
     env_for,
     finish,
+    members,
     produce,
     state_show,
     truth,
+    wait_for,
 )
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
@@ -76,8 +79,12 @@ def test_killed_member_with_new_data_dirs_and_a_passer_by_count_exactly(
     producing.start()
     for n in range(3):
         folder = tmp_path / f"killed-{n}"
+        seen = set(members(boot, group))
         proc = consumer(folder, env_for(folder, boot, group), kafka_topic)
-        time.sleep(6.0 + 2 * n)
+        wait_for(lambda seen=seen: any(parts for member, parts in members(boot, group).items()
+                                       if member not in seen),
+                 90, "the new member holds partitions")
+        time.sleep(1.0 + 1.5 * n)  # the fault's moment: at some point of its counting
         assert proc.poll() is None
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
@@ -95,27 +102,33 @@ def test_killed_member_with_new_data_dirs_and_a_passer_by_count_exactly(
     assert shown["author_counts"] == dict(sorted(expected.items()))
 
 
-# Not yet proven stable (one unexplained count failure among its runs; it also waits on fixed
-# sleeps): the changelog path stays behind BUZZLINE_KAFKA_STATE until it is.
-@pytest.mark.skipif(os.environ.get("BUZZLINE_TEST_UNSTABLE") != "1",
-                    reason="the zombie drill is not proven stable yet: BUZZLINE_TEST_UNSTABLE=1")
 def test_zombie_is_fenced_and_counts_stay_exact(kafka_broker, kafka_topic, tmp_path):
-    """A member frozen (SIGSTOP) past its session timeout, then resumed (SIGCONT), while
-    another took its partitions: its late transaction is refused, one line logged, it rejoins;
-    the group's counts are exact."""
+    """A member frozen (SIGSTOP) past its session timeout, then resumed (SIGCONT) once the
+    other member holds its partitions and has committed: its late transaction is refused (or
+    the group tells it first), one line logged, it rejoins; the group's counts are exact."""
     boot, group = kafka_broker.bootstrap, f"g-{uuid.uuid4().hex[:8]}"
     produce(boot, kafka_topic, ["warmup"] * 300)
-    producing = Producing(boot, kafka_topic, 50_000, seconds=35.0)
+    producing = Producing(boot, kafka_topic, 50_000, seconds=40.0)
     zdir, odir = tmp_path / "zombie", tmp_path / "other"
     zombie = consumer(zdir, env_for(zdir, boot, group), kafka_topic, "--idle-exit", "20",
                       "--summary-json", "s.json")
     other = consumer(odir, env_for(odir, boot, group), kafka_topic, "--idle-exit", "20",
                      "--summary-json", "s.json")
     producing.start()
-    time.sleep(8.0)  # both are members, counting
-    os.kill(zombie.pid, signal.SIGSTOP)
-    time.sleep(12.0)  # past the 6 s session timeout: the other one has every partition
-    os.kill(zombie.pid, signal.SIGCONT)
+    try:
+        wait_for(lambda: sorted(map(len, members(boot, group).values())) == [1, 2], 90,
+                 "both consumers hold partitions")
+        wait_for(lambda: min(committed(boot, group, kafka_topic).values()) > 0, 90,
+                 "every partition committed")
+        os.kill(zombie.pid, signal.SIGSTOP)
+        # past its 6 s session timeout the group gives everything to the other member
+        wait_for(lambda: list(members(boot, group).values()) == [{0, 1, 2}], 90,
+                 "the other member holds every partition")
+        before = committed(boot, group, kafka_topic)
+        wait_for(lambda: committed(boot, group, kafka_topic) != before, 90,
+                 "the other member committed since")
+    finally:
+        os.kill(zombie.pid, signal.SIGCONT)
     producing.join(timeout=120)
     assert producing.error is None and not producing.is_alive()
     finish(zombie, zdir)
