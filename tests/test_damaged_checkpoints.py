@@ -356,7 +356,8 @@ def test_on_kafka_a_damaged_checkpoint_counts_from_the_first_offset(kafka_broker
     """A real broker, 3 partitions, state in the data folder (BUZZLINE_KAFKA_STATE=sqlite): the
     damaged partition (or, the file damaged, every one) is
     read again from its first offset; the totals stay those of the whole topic."""
-    from tests.test_kafka_transport import produce_ids, transport
+    from buzzline.transports.kafka import KafkaTransport
+    from tests.test_kafka_transport import produce_ids
 
     settings = load_settings(environ={"KAFKA_BROKER_ADDRESS": kafka_broker.bootstrap},
                              env_file=None, data_dir=tmp_path, checkpoint_seconds=0,
@@ -364,7 +365,7 @@ def test_on_kafka_a_damaged_checkpoint_counts_from_the_first_offset(kafka_broker
                              kafka_state="sqlite")  # the SQLite file on Kafka, still a choice
     app = get_app("basic")
     produce_ids(kafka_broker.bootstrap, kafka_topic, 3000)
-    first = ConsumeJob(app, settings, transport(kafka_broker.bootstrap), kafka_topic, count=3000)
+    first = ConsumeJob(app, settings, KafkaTransport(settings), kafka_topic, count=3000)
     first.run()
     held = {int(p): o for p, o in first.summary("kafka")["positions"].items()}
     assert first.read == 3000 and len(held) == 3
@@ -378,7 +379,7 @@ def test_on_kafka_a_damaged_checkpoint_counts_from_the_first_offset(kafka_broker
         damage(path, "malformed")
     produce_ids(kafka_broker.bootstrap, kafka_topic, 600)  # ids 0..599 again: 3,600 in all
     caplog.set_level(logging.WARNING)
-    second = ConsumeJob(app, settings, transport(kafka_broker.bootstrap), kafka_topic,
+    second = ConsumeJob(app, settings, KafkaTransport(settings), kafka_topic,
                         idle_exit=5.0)
     second.run()
     summary = second.summary("kafka")

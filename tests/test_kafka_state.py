@@ -3,9 +3,12 @@
 exactly once, whoever held which partition, and ``buzzline state show`` gives the group's total
 from the changelog."""
 
+import json
 import os
 import re
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections import Counter
@@ -30,8 +33,6 @@ AUTHORS = ("Alice", "Bob", "Charlie", "Eve", "Mallory")
 
 
 def summary_of(folder) -> dict:
-    import json
-
     return json.loads((folder / "s.json").read_text())
 
 
@@ -58,6 +59,13 @@ def test_two_machines_one_group_count_70000(kafka_broker, kafka_topic, tmp_path)
     assert sum(shown["positions"].values()) == 70_000
     log = (b / "stderr.txt").read_text() + _log(b)
     assert re.search(r"restored 3 partitions, [\d,]+ keys in [\d.]+ s", log), log[-2000:]
+    status = subprocess.run([sys.executable, "-m", "buzzline", "kafka", "status", "--json"],
+                            cwd=b, env=env_b, capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert status.returncode == 0, status.stderr[-2000:]
+    listed = {t["name"]: t for t in json.loads(status.stdout)["topics"]}
+    assert shown["changelog"] in listed  # the changelog is a topic like the others
+    assert listed[shown["changelog"]]["partitions"] == listed[kafka_topic]["partitions"] == 3
 
 
 def _log(folder) -> str:

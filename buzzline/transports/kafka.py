@@ -2,9 +2,9 @@
 
 Producers: idempotent, acks=all, batched (linger), optional compression, delivery reports
 counted; a message that finally fails makes ``close`` raise (exit code 1). Consumers: a group,
-read_committed; offsets committed after each saved checkpoint (BUZZLINE_KAFKA_STATE=sqlite,
-the default) or with the group's analytic state in one transaction (=changelog:
-``changelog_store``, exactly once, any machine), close = commit + leave the group.
+read_committed; offsets committed with the group's analytic state in one transaction
+(BUZZLINE_KAFKA_STATE=changelog, the default: ``changelog_store``, exactly once, any machine)
+or after each saved checkpoint (=sqlite: one machine), close = commit + leave the group.
 A broker that does not answer is one line and exit code 2 within the connect timeout.
 """
 
@@ -140,8 +140,8 @@ class KafkaTransport(Transport):
 
     def changelog_store(self, key: StateKey) -> "ChangelogStore | None":
         """Where a group keeps the state of ``key`` (its topic made first): a changelog topic,
-        written with the offsets in transactions (BUZZLINE_KAFKA_STATE=changelog); None with
-        the default BUZZLINE_KAFKA_STATE=sqlite (the data folder's checkpoint file)."""
+        written with the offsets in transactions (BUZZLINE_KAFKA_STATE=changelog, the
+        default); None with BUZZLINE_KAFKA_STATE=sqlite (the data folder's checkpoint file)."""
         if self.settings.kafka_state != "changelog":
             return None
         from buzzline.state.changelog import ChangelogStore

@@ -78,10 +78,12 @@ class KafkaConsumer(Consumer):
                 self._positions.pop(partition, None)
 
     def _on_assign(self, consumer: RdConsumer, partitions: list[TopicPartition]) -> None:
-        bounds = {tp.partition: self._bounds(tp) for tp in partitions}
         # offsets committed in transactions: read first, which waits for a transaction still
-        # open (a zombie's) to end, so the state restored next is the one that goes with them
+        # open (a zombie's) to end, so the state restored next is the one that goes with them;
+        # the watermarks after that wait (seconds, while producers go on): a position saved
+        # meanwhile is never past them
         stable = self._committed_offsets(partitions) if self.offsets_in_transactions else None
+        bounds = {tp.partition: self._bounds(tp) for tp in partitions}
         saved = self.listener.assigned(bounds) if self.listener is not None else {}
         for tp in partitions:
             # the start rule applies to a partition's first assignment only: when a rebalance
