@@ -14,12 +14,14 @@ from typing import Any
 import orjson
 import pytest
 
+import tests.test_dashboard_browser as page_tests
 from buzzline.dashboard.group import COST_FACTOR, GroupTotal
 from buzzline.dashboard.hub import Hub
 from buzzline.dashboard.records import valid
 from buzzline.errors import TransportUnavailable
 from tests.test_dashboard import record as live_record
 
+browser, dashboard = page_tests.browser, page_tests.dashboard  # its fixtures, shared
 PAGE = Path(__file__).resolve().parent.parent / "buzzline" / "dashboard" / "static" / \
     "dashboard.js"
 
@@ -138,6 +140,7 @@ def test_the_thread_reads_on_its_own_and_stops() -> None:
     assert group.value()["messages"] >= 3  # type: ignore[index]
 
 
+T = 1_700_000_005.0
 GROUP = {"messages": 70_000, "rejected": 3, "partitions": 3, "as_of": 1_700_000_000.5,
          "stale": True}
 
@@ -155,15 +158,15 @@ GROUP = {"messages": 70_000, "rejected": 3, "partitions": 3, "as_of": 1_700_000_
     ("group_total", [1, 2], False),
 ])
 def test_live_records_group_fields_are_checked(field: str, value: Any, ok: bool) -> None:
-    assert valid({**live_record(updated=1_700_000_005.0), field: value}) is ok
+    assert valid({**live_record(updated=T), field: value}) is ok
 
 
 def test_the_hub_passes_the_group_fields_the_page_reads(tmp_path: Path) -> None:
     live = tmp_path / "live"
     live.mkdir()
-    plain = live_record("basic-file-1", updated=1_700_000_005.0)  # a file consumer: no group row
-    member = {**live_record("basic-kafka-2", updated=1_700_000_005.0), "transport": "kafka", "partitions": [0, 2],
-              "group_total": GROUP}
+    plain = live_record("basic-file-1", updated=T)  # a file consumer: no group row
+    member = {**live_record("basic-kafka-2", updated=T), "transport": "kafka",
+              "partitions": [0, 2], "group_total": GROUP}
     for rec in (plain, member):
         (live / f"{rec['id']}.json").write_bytes(orjson.dumps(rec))
     hub = Hub(live, clock=lambda: 1_700_000_010.0)
@@ -218,7 +221,7 @@ def test_two_members_show_their_own_partitions_and_the_groups_total(
         publisher = LivePublisher([job], live / name, period=0.1, group_interval=0.5)
         thread = threading.Thread(target=job.run_quietly, daemon=True)
         members.append((job, transport, publisher, thread))
-    for job, _, publisher, thread in members:
+    for _, _, publisher, thread in members:
         publisher.start()
         thread.start()
 
@@ -243,9 +246,9 @@ def test_two_members_show_their_own_partitions_and_the_groups_total(
         recs = wait_for(settled, 120, "both members counting their own partitions and the "
                         f"group's total of {total} in both records")
     finally:
-        for job, _, _, thread in members:
+        for job, *_ in members:
             job.stop.set()
-        for job, transport, publisher, thread in members:
+        for _, transport, publisher, thread in members:
             thread.join(timeout=60)
             publisher.finish()
             transport.close()
@@ -268,3 +271,52 @@ def test_two_members_show_their_own_partitions_and_the_groups_total(
         (shown,) = hub.frame(0)["consumers"]
         assert shown["group_total"]["messages"] == total
         assert shown["partitions"] in ([0], [1])
+
+
+# -- the card on the page (a real headless Chromium, as tests/test_dashboard_browser.py)
+
+
+@pytest.mark.slow
+def test_the_card_shows_own_partitions_and_the_group_total_with_its_age_when_stale(
+        browser, dashboard, workdir: Path) -> None:
+    live = workdir / "data" / "live"
+    live.mkdir(parents=True)
+    now = time.time()
+    stale = {"messages": 70_000, "rejected": 3, "partitions": 3, "as_of": now - 30,
+             "stale": True}
+    fresh = {**stale, "messages": 70_000, "as_of": now, "stale": False}
+    cards = {"basic-file-1": {},  # a file consumer: the look it had
+             "basic-kafka-2": {"transport": "kafka", "partitions": [0, 2],
+                               "group_total": stale, "messages": 40_000},
+             "basic-kafka-3": {"transport": "kafka", "partitions": [1],
+                               "group_total": fresh, "messages": 30_000}}
+    for ident, fields in cards.items():
+        rec = {**live_record(ident, updated=now, state="finished"), **fields}
+        (live / f"{ident}.json").write_bytes(orjson.dumps(rec))
+    browser.get(dashboard)
+    script = """
+        const out = {};
+        for (const section of document.querySelectorAll('section.consumer')) {
+            const held = section.querySelector('.partitions');
+            const total = section.querySelector('.group-messages');
+            out[section.dataset.id] = {
+                held: held && !held.hidden ? held.textContent : null,
+                total: total && !total.parentElement.hidden
+                    ? [total.dataset.value, total.textContent] : null,
+                label: total ? total.parentElement.textContent : null,
+                messages: section.querySelector('.messages').dataset.value};
+        }
+        return out;"""
+    shown = page_tests.wait_for(lambda: (s := browser.execute_script(script)) and len(s) == 3 and s,
+                         20, "the three cards")
+    assert shown["basic-file-1"]["held"] is None and shown["basic-file-1"]["total"] is None
+    assert shown["basic-kafka-2"]["held"] == "partitions 0, 2 of this consumer"
+    value, text = shown["basic-kafka-2"]["total"]
+    assert value == "70000" and "70,000" in text and "as of 30 s ago" in text
+    assert shown["basic-kafka-2"]["messages"] == "40000"  # its own beside the group's
+    assert "group total" in shown["basic-kafka-2"]["label"].lower()
+    assert shown["basic-kafka-3"]["held"] == "partition 1 of this consumer"
+    value, text = shown["basic-kafka-3"]["total"]
+    assert value == "70000" and "ago" not in text
+    errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
