@@ -4,6 +4,7 @@ few seconds, a failed read keeps the last total marked stale (one log line per e
 two members of one group on a real broker each show their own partitions and the same total."""
 
 import logging
+import re
 import threading
 import time
 import uuid
@@ -312,7 +313,8 @@ def test_the_card_shows_own_partitions_and_the_group_total_with_its_age_when_sta
     assert shown["basic-file-1"]["held"] is None and shown["basic-file-1"]["total"] is None
     assert shown["basic-kafka-2"]["held"] == "partitions 0, 2 of this consumer"
     value, text = shown["basic-kafka-2"]["total"]
-    assert value == "70000" and "70,000" in text and "as of 30 s ago" in text
+    age = re.search(r"as of (\d+) s ago", text)  # 30 s when written, a little more now
+    assert value == "70000" and "70,000" in text and age and 30 <= int(age[1]) <= 60, text
     assert shown["basic-kafka-2"]["messages"] == "40000"  # its own beside the group's
     assert "group total" in shown["basic-kafka-2"]["label"].lower()
     assert shown["basic-kafka-3"]["held"] == "partition 1 of this consumer"
