@@ -141,6 +141,24 @@ def test_the_thread_reads_on_its_own_and_stops() -> None:
     assert group.value()["messages"] >= 3  # type: ignore[index]
 
 
+def test_a_final_stop_reads_once_more_then_the_thread_ends() -> None:
+    """The card of a finished consumer shows the total after the members' last commits."""
+    calls: list[int] = []
+    first = threading.Event()
+
+    def read() -> dict[str, int]:
+        calls.append(1)
+        first.set()
+        return {"messages": 100 * len(calls), "rejected": 0, "partitions": 2}
+
+    group = GroupTotal(read, interval=3600.0)  # no second read but the final one
+    group.start()
+    assert first.wait(10)
+    group.stop(final=True, timeout=10)
+    assert group._thread is not None and not group._thread.is_alive()
+    assert len(calls) == 2 and group.value()["messages"] == 200  # type: ignore[index]
+
+
 T = 1_700_000_005.0
 GROUP = {"messages": 70_000, "rejected": 3, "partitions": 3, "as_of": 1_700_000_000.5,
          "stale": True}
@@ -255,6 +273,9 @@ def test_two_members_show_their_own_partitions_and_the_groups_total(
             transport.close()
     for job, *_ in members:
         assert job.error is None, job.error
+    finished = records()  # written by finish(), after one last read of the group's total
+    assert [r["state"] for r in finished] == ["finished", "finished"]
+    assert [r["group_total"]["messages"] for r in finished] == [total, total]
     for rec in recs:
         assert valid(rec)
         assert rec["transport"] == "kafka"

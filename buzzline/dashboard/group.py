@@ -46,6 +46,7 @@ class GroupTotal:
         self._stale = False  # the last read failed (an episode, logged once)
         self._next = 0.0
         self._stop = threading.Event()
+        self._final = False
         self._thread: threading.Thread | None = None
 
     def value(self) -> dict[str, Any] | None:
@@ -87,14 +88,16 @@ class GroupTotal:
         self._thread.start()
 
     def _run(self) -> None:
-        while True:
+        while not self._stop.wait(max(0.05, self._next - self.monotonic())):
             self.refresh_if_due()
-            if self._stop.wait(max(0.05, self._next - self.monotonic())):
-                return
+        if self._final:  # the members' last commits are in: the total they came to
+            self._next = 0.0
+            self.refresh_if_due()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread (waiting up to ``timeout`` for a read under way; a daemon thread,
-        it does not hold up the process's exit beyond that)."""
+    def stop(self, final: bool = False, timeout: float = 5.0) -> None:
+        """Stop the thread (with ``final``: after one more read), waiting up to ``timeout``
+        for it (a daemon thread: a read still under way then does not hold up the exit)."""
+        self._final = final
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)

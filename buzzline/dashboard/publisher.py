@@ -153,6 +153,7 @@ class LivePublisher:
             numbers = {"messages": totals.messages, "rejected": totals.rejected,
                        "dead_letters": job.dead_letters.count, "rate": totals.rate()}
             datas = [(feed, feed.data()) for feed in self._feeds[id(job)]]
+            # (a union of int keys, in C: not torn by the consumer thread adding one)
             held = sorted(job.state.parts.keys() | job.state.positions.keys()) \
                 if job.transport.rebalances else None
         lag = job.lag
@@ -175,8 +176,8 @@ class LivePublisher:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        for group in self._groups.values():
-            group.stop()
+        for group in self._groups.values():  # a last read, after the jobs' last commits
+            group.stop(final=True)
         self.publish("finished")
 
 
