@@ -136,8 +136,10 @@ class Hub:
         record = item.record
         base = _baseline(item.history, now - window) if window > 0 else None
         messages = int(record["messages"])
+        # (a group member: "partitions" it holds, "group_total" read from the changelog)
         out = {k: record.get(k) for k in ("id", "app", "title", "transport", "topic", "group",
-                                          "pid", "updated", "rejected", "lag", "lag_unit")}
+                                          "pid", "updated", "rejected", "lag", "lag_unit",
+                                          "partitions", "group_total")}
         outage = record.get("outage")  # e.g. "broker unreachable": shown instead of running
         out["outage"] = outage[:80] if isinstance(outage, str) and state == "running" else None
         out.update(state=state, messages=messages,

@@ -8,13 +8,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
 
+from buzzline.dashboard.group import INTERVAL_SECONDS, GroupTotal, group_total_of
 from buzzline.dashboard.panels import panel
 from buzzline.shapes import Feed
 
@@ -41,6 +42,20 @@ class Named(Protocol):
     name: str
 
 
+class TransportInfo(Protocol):
+    name: str
+    rebalances: bool  # a group's members share the partitions (Kafka)
+
+
+class Held(Protocol):
+    """The partitions a consumer job holds (``buzzline.engine.partitions.Partitions``)."""
+
+    @property
+    def parts(self) -> Mapping[int, Any]: ...
+    @property
+    def positions(self) -> Mapping[int, int]: ...
+
+
 class DeadLetterCount(Protocol):
     count: int
 
@@ -51,7 +66,7 @@ class ConsumeJob(Protocol):
     @property
     def app(self) -> Published: ...
     @property
-    def transport(self) -> Named: ...
+    def transport(self) -> TransportInfo: ...
     @property
     def dead_letters(self) -> DeadLetterCount: ...
     @property
@@ -63,6 +78,10 @@ class ConsumeJob(Protocol):
     totals: Totals
     lag: dict[int, int] | None
     lag_unit: str
+    @property
+    def state(self) -> Held: ...
+    @property
+    def transactional(self) -> bool: ...  # its state is in the group's changelog (``group``)
 
     def outage(self) -> str | None: ...
 
@@ -78,14 +97,23 @@ def live_dir(data_dir: Path) -> Path:
 
 class LivePublisher:
     """Writes one file per consumer job every ``period`` seconds (when something changed, or
-    at least every ``HEARTBEAT_SECONDS``); ``finish()`` writes the final numbers."""
+    at least every ``HEARTBEAT_SECONDS``); ``finish()`` writes the final numbers. A Kafka
+    consumer's record lists the partitions it holds, and when its state is in the group's
+    changelog, the group's total read from there every ``group_interval`` seconds at most
+    (on a thread of its own: see ``group``)."""
 
-    def __init__(self, jobs: Sequence[ConsumeJob], directory: Path, period: float = 0.1) -> None:
+    def __init__(self, jobs: Sequence[ConsumeJob], directory: Path, period: float = 0.1,
+                 group_interval: float = INTERVAL_SECONDS) -> None:
         self.jobs, self.directory, self.period = list(jobs), directory, period
         self.pid, self.started = os.getpid(), time.time()
         self.ids = _ids(self.jobs, self.pid)
         self._last: dict[str, tuple[bytes, float]] = {}
         self._feeds = {id(job): job.app.feeds(job.pipeline, job.settings) for job in self.jobs}
+        self._groups: dict[int, GroupTotal] = {}
+        for job in self.jobs:
+            group = group_total_of(job, group_interval)
+            if group is not None:
+                self._groups[id(job)] = group
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self.writes = 0
@@ -93,6 +121,8 @@ class LivePublisher:
     def start(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         _forget_old(self.directory)
+        for group in self._groups.values():
+            group.start()
         self._thread = threading.Thread(target=self._run, name="live-publisher", daemon=True)
         self._thread.start()
 
@@ -123,7 +153,11 @@ class LivePublisher:
             numbers = {"messages": totals.messages, "rejected": totals.rejected,
                        "dead_letters": job.dead_letters.count, "rate": totals.rate()}
             datas = [(feed, feed.data()) for feed in self._feeds[id(job)]]
+            # (a union of int keys, in C: not torn by the consumer thread adding one)
+            held = sorted(job.state.parts.keys() | job.state.positions.keys()) \
+                if job.transport.rebalances else None
         lag = job.lag
+        group = self._groups.get(id(job))
         return {"version": VERSION, "id": ident, "app": job.app.name, "title": job.app.title,
                 "transport": job.transport.name, "topic": job.topic,
                 "group": job.app.group(job.settings), "pid": self.pid, "started": self.started,
@@ -131,6 +165,10 @@ class LivePublisher:
                 "lag": sum(lag.values()) if lag is not None else None,
                 "lag_unit": job.lag_unit,
                 "outage": job.outage(),  # e.g. "broker unreachable": the numbers are the last
+                # a group member: the partitions it holds, and the group's total (None: none
+                # read yet; "stale": the last read failed, "as_of" says when it was read)
+                "partitions": held,
+                "group_total": group.value() if group is not None else None,
                 "panels": [panel(feed, data) for feed, data in datas]}
 
     def finish(self) -> None:
@@ -138,6 +176,8 @@ class LivePublisher:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        for group in self._groups.values():  # a last read, after the jobs' last commits
+            group.stop(final=True)
         self.publish("finished")
 
 

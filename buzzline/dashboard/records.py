@@ -90,6 +90,24 @@ OPTIONAL_DATA = {"markers": _items(_marker), "spans": _items(_span), "others": _
                  "timed": lambda v: isinstance(v, bool)}
 
 
+def _partitions(value: Any) -> bool:
+    """The partitions a group member holds: partition numbers, or None (not a member)."""
+    return value is None or (isinstance(value, list) and len(value) <= MAX_ITEMS and all(
+        type(p) is int and 0 <= p <= MAX_COUNT for p in value))
+
+
+def _group_total(value: Any) -> bool:
+    """None (no group total, or none read yet) or {"messages", "rejected", "partitions",
+    "as_of", "stale"} (see ``group.GroupTotal.value``)."""
+    if value is None:
+        return True
+    return isinstance(value, dict) and all(
+        type(value.get(k)) is int and 0 <= value[k] <= MAX_COUNT
+        for k in ("messages", "rejected", "partitions")) \
+        and number(value.get("as_of")) and value["as_of"] >= 0 \
+        and isinstance(value.get("stale"), bool)
+
+
 def _panel(panel: Any) -> bool:
     if not isinstance(panel, dict) or not isinstance(panel.get("data"), dict):
         return False
@@ -125,6 +143,8 @@ def valid(record: Any) -> bool:
             record[k] > MAX_COUNT for k in ("messages", "rejected")):
         return False
     if not all(_gap(record.get(k)) for k in ("lag", "pid", "started", "dead_letters")):
+        return False
+    if not (_partitions(record.get("partitions")) and _group_total(record.get("group_total"))):
         return False
     panels = record.get("panels")
     return isinstance(panels, list) and len(panels) <= MAX_PANELS and all(map(_panel, panels))

@@ -346,10 +346,14 @@
     const title = el('h2', 'consumer-title');
     const state = el('span', 'state');
     const meta = el('p', 'meta');
-    head.append(title, state, meta);
+    // a group member (Kafka): the partitions it holds, and the group's total beside its own
+    const held = el('p', 'meta partitions');
+    held.hidden = true;
+    head.append(title, state, meta, held);
     const stats = el('div', 'stats');
-    const els = {title, state, meta,
+    const els = {title, state, meta, held,
       messages: stat(stats, 'messages', 'messages'),
+      groupMessages: stat(stats, 'group-messages', 'group total', true),
       windowMessages: stat(stats, 'window-messages', 'in window'),
       rate: stat(stats, 'rate', 'msgs/s'),
       lag: stat(stats, 'lag', 'lag', true),
@@ -407,6 +411,28 @@
     });
   }
 
+  // "partitions 0, 2 of this consumer" and the group's total read from its changelog (its
+  // age said when the last read failed); nothing of it for a file or memory consumer
+  function updateGroup(els, c, now) {
+    const parts = Array.isArray(c.partitions) ? c.partitions : null;
+    els.held.hidden = parts == null;
+    if (parts) {
+      setText(els.held, parts.length
+        ? `partition${parts.length === 1 ? '' : 's'} ${parts.join(', ')} of this consumer`
+        : 'no partition held by this consumer now');
+    }
+    const g = c.group_total && typeof c.group_total === 'object' ? c.group_total : null;
+    els.groupMessages.parentElement.hidden = g == null;
+    setAttr(els.groupMessages, 'data-stale', g && g.stale ? 'true' : '');
+    if (g) {
+      const age = g.stale && now && g.as_of ? `as of ${ago(Math.max(0, now - g.as_of))} ago` : '';
+      setStat(els.groupMessages, g.messages, fmt(g.messages), age);
+      setAttr(els.groupMessages.parentElement, 'title',
+        `${fmt(g.messages)} messages, ${fmt(g.rejected)} rejected in the ${fmt(g.partitions)} ` +
+        'partitions with committed state (read from the group\'s changelog)');
+    }
+  }
+
   function updateCard(card, c, now) {
     const {els} = card;
     setText(els.title, c.title || c.id);
@@ -418,6 +444,7 @@
     if (c.state !== 'running' && c.updated && now) meta += ` · last update ${ago(Math.max(0, now - c.updated))} ago`;
     setText(els.meta, meta);
     setStat(els.messages, c.messages, fmt(c.messages));
+    updateGroup(els, c, now);
     setStat(els.windowMessages, c.window_messages, fmt(c.window_messages));
     setStat(els.rate, c.rate, fmtRate(c.rate));
     if (c.lag_unit === 'bytes') {
