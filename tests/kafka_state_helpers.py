@@ -127,6 +127,22 @@ def counted(folder: Path) -> int:
     return int(lines[-1].split(" msgs ")[0].rsplit(" ", 1)[-1].replace(",", ""))
 
 
+def live_record(folder: Path) -> dict | None:
+    """What a consumer run in ``folder`` publishes for the dashboard now (None: nothing yet)."""
+    for path in sorted((folder / "data" / "live").glob("*.json")):
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):  # replaced as it was read: the next look sees it
+            return None
+    return None
+
+
+def counting(folder: Path) -> bool:
+    """Whether the consumer in ``folder`` holds partitions and has counted messages."""
+    record = live_record(folder)
+    return bool(record and record.get("partitions") and record.get("messages"))
+
+
 def env_for(folder: Path, bootstrap: str, group: str, **extra: str) -> dict[str, str]:
     """A machine of its own: data dir and HOME under ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -157,5 +173,6 @@ def state_show(env: dict[str, str], topic: str, cwd: Path) -> dict:
     return json.loads(done.stdout)
 
 
-__all__ = ["ROOT", "Producing", "committed", "consumer", "counted", "env_for", "finish",
+__all__ = ["ROOT", "Producing", "committed", "consumer", "counted", "counting",
+           "live_record", "env_for", "finish",
            "kafka", "members", "produce", "state_show", "truth", "wait_for"]

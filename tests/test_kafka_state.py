@@ -19,6 +19,7 @@ from tests.kafka_state_helpers import (
     Producing,
     committed,
     consumer,
+    counting,
     env_for,
     finish,
     members,
@@ -126,6 +127,7 @@ def test_zombie_is_fenced_and_counts_stay_exact(kafka_broker, kafka_topic, tmp_p
     try:
         wait_for(lambda: sorted(map(len, members(boot, group).values())) == [1, 2], 90,
                  "both consumers hold partitions")
+        wait_for(lambda: counting(zdir) and counting(odir), 90, "both consumers counting")
         wait_for(lambda: min(committed(boot, group, kafka_topic).values()) > 0, 90,
                  "every partition committed")
         os.kill(zombie.pid, signal.SIGSTOP)

@@ -106,7 +106,7 @@ class ConsumeJob:
             self.state.drop(self._lost_here & bounds.keys())
             gone |= self._lost_here - bounds.keys()
             self._lost_here = set()
-        resume = self.state.restore(bounds)
+        resume = self.state.restore(bounds, recheck=self._consumer.bounds)
         with self.lock:
             self.state.drop(gone)  # lost during an outage and not given back
             self.state.combine()

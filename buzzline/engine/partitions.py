@@ -49,10 +49,12 @@ class Partitions:
             found = self.parts[partition] = self.make()
         return found
 
-    def restore(self, bounds: dict[int, tuple[int, int]] | None = None) -> dict[int, int]:
+    def restore(self, bounds: dict[int, tuple[int, int]] | None = None,
+                recheck: Callable[[int], tuple[int, int]] | None = None) -> dict[int, int]:
         """Load the checkpoints of the partitions in ``bounds`` (all saved ones when None),
-        each checked against its partition's (first, next-to-write) positions; returns
-        where each loaded partition resumes."""
+        each checked against its partition's (first, next-to-write) positions (asked again
+        from ``recheck`` before a checkpoint is found past them: the group may have gone on
+        while this consumer was frozen); returns where each loaded partition resumes."""
         if self.store is None:
             return {}
         saved = self.store.load(self.key, None if bounds is None else list(bounds))
@@ -74,6 +76,8 @@ class Partitions:
                 self._start_over(partition, max(low, 0), checkpoint.reason, resume)
                 continue
             position = checkpoint.position
+            if high >= 0 and position > high and recheck is not None:
+                low, high = recheck(partition)
             if high >= 0 and position > high:
                 log.warning("%s: partition %d has %d messages but the checkpoint is at %d: "
                             "the topic was emptied or recreated, counting it from the start",

@@ -121,6 +121,10 @@ class Consumer(ABC):
         """Why nothing can be read now (e.g. "broker unreachable"), None while it can."""
         return None
 
+    def bounds(self, partition: int) -> tuple[int, int]:
+        """(first, next-to-write) positions of ``partition`` now, (-1, -1) when not known."""
+        return -1, -1
+
     def idle_from(self) -> float | None:
         """The ``time.monotonic()`` from which a wait for messages counts as idle (e.g. for
         ``--idle-exit``); None while the consumer cannot read yet (a group member before its

@@ -118,6 +118,9 @@ class KafkaConsumer(Consumer):
         consumer.assign(partitions)
         log.debug("%s: assigned %s", self.group, {tp.partition: tp.offset for tp in partitions})
 
+    def bounds(self, partition: int) -> tuple[int, int]:
+        return self._bounds(TopicPartition(self.topic, partition))
+
     def _bounds(self, tp: TopicPartition) -> tuple[int, int]:
         """(low, high) watermarks of a partition, (-1, -1) when the broker does not say."""
         try:
