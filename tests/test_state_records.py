@@ -135,3 +135,24 @@ def test_dead_letters_into_a_sink_are_kept_by_partition():
     assert letters.count == 1 and [p for p, _ in got] == [2]
     assert b'"offset":7' in got[0][1] and b"oops" in got[0][1]
     assert "t.dlq" not in transport._topics  # nothing went through a producer
+
+
+def test_records_purged_by_an_abort_or_timed_out_are_not_refusals():
+    """A fenced or given-up transaction purges its queued records: their delivery reports
+    carry _PURGE_QUEUE/_PURGE_INFLIGHT (or _MSG_TIMED_OUT in an outage). Taken for refusals,
+    they stopped the consumer with "cannot write the state" instead of fencing it."""
+    from confluent_kafka import KafkaError
+
+    from buzzline.checkpoints import StateKey
+    from buzzline.state.changelog import ChangelogStore
+
+    class Message:
+        def topic(self) -> str:
+            return "t.state"
+
+    store = ChangelogStore({}, "t.state", StateKey("kafka", "basic", "g", "t"))
+    for code in (KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT, KafkaError._MSG_TIMED_OUT):
+        store._on_delivery(KafkaError(code), Message())
+    assert store._refused == []
+    store._on_delivery(KafkaError(KafkaError.MSG_SIZE_TOO_LARGE), Message())
+    assert [topic for topic, _ in store._refused] == ["t.state"]

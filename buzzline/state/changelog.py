@@ -35,6 +35,7 @@ from buzzline.state_codec import StateError
 log = logging.getLogger(__name__)
 COMMIT_TRIES = 3
 OFFSETS_TIMEOUT = 20.0  # seconds for send_offsets_to_transaction; given up 10 s later
+PURGED = {KafkaError._PURGE_QUEUE, KafkaError._PURGE_INFLIGHT}
 # errors that say "the broker or coordinator cannot be reached now", not "you are fenced"
 UNREACHABLE = {KafkaError._TIMED_OUT, KafkaError._TRANSPORT, KafkaError._ALL_BROKERS_DOWN,
                KafkaError._MSG_TIMED_OUT, KafkaError.COORDINATOR_NOT_AVAILABLE,
@@ -226,7 +227,9 @@ class ChangelogStore:
         return Fenced(f"the transaction of {self.key} was refused ({error.str()}): aborted")
 
     def _on_delivery(self, error: Any, message: Any) -> None:
-        if error is not None:
+        # purged (the transaction was aborted: fenced, or given up) or timed out (the broker
+        # out of reach): not refused by the broker
+        if error is not None and error.code() not in PURGED | UNREACHABLE:
             self._refused.append((message.topic() if message is not None else "?", error.str()))
 
     def _produce(self, producer: Producer, topic: str, partition: int | None,
